@@ -1,0 +1,203 @@
+"""The plugin contract: every hook ganbench calls, with a working example each.
+
+A plugin is any module (or object) with functions marked ``@ganbench.hookimpl`` whose names
+match the specs below. It is found through the ``ganbench`` entry-point group::
+
+    # pyproject.toml of your package
+    [project.entry-points.ganbench]
+    mylosses = "mylosses"
+
+Discovery hooks take no arguments and return a list of records (or yield them). Event hooks
+are told what happened; an implementation may take fewer arguments than the spec names, so
+specs can grow without breaking plugins.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+
+PROJECT = "ganbench"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@hookspec
+def ganbench_models() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.ModelSpec` records.
+
+    Example::
+
+        import torch
+        from torch import nn
+        from ganbench import hookimpl
+        from ganbench.types import Critic, HParams, ModelSpec
+
+        def build(shape, hp):
+            d = shape.size
+            g = nn.Sequential(nn.Linear(hp.z_dim, 64), nn.ReLU(), nn.Linear(64, d))
+            critic = Critic(nn.Sequential(nn.Linear(d, 64), nn.LeakyReLU(0.2)), nn.Linear(64, 1))
+            return g, critic
+
+        @hookimpl
+        def ganbench_models():
+            return [ModelSpec(name="tiny-mlp", description="a one-layer MLP pair",
+                              build=build, data_kinds=("vector",), hparams=HParams(z_dim=2))]
+    """
+
+
+@hookspec
+def ganbench_losses() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.LossSpec` records.
+
+    Example::
+
+        import torch.nn.functional as F
+        from ganbench import hookimpl
+        from ganbench.types import LossSpec
+
+        @hookimpl
+        def ganbench_losses():
+            return [LossSpec(
+                name="softplus-ns",
+                description="non-saturating loss written with softplus",
+                d_loss=lambda real, fake: F.softplus(-real).mean() + F.softplus(fake).mean(),
+                g_loss=lambda fake, real: F.softplus(-fake).mean(),
+            )]
+    """
+
+
+@hookspec
+def ganbench_stabilisers() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.StabiliserSpec` records.
+
+    Example::
+
+        from ganbench import hookimpl
+        from ganbench.types import Stabiliser, StabiliserSpec
+
+        class ScoreDrift(Stabiliser):
+            # Karras et al. 2018: keep the critic's real scores near zero.
+            def __init__(self, eps=1e-3):
+                self.eps = eps
+            def d_penalty(self, critic, real, fake):
+                return self.eps * critic(real).pow(2).mean()
+
+        @hookimpl
+        def ganbench_stabilisers():
+            return [StabiliserSpec(name="drift", description="epsilon drift penalty",
+                                   factory=ScoreDrift, params={"eps": 1e-3})]
+    """
+
+
+@hookspec
+def ganbench_datasets() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.DatasetSpec` records.
+
+    Example::
+
+        import torch
+        from ganbench import hookimpl
+        from ganbench.types import Dataset, DatasetSpec
+
+        def load(options):
+            angles = torch.rand(10_000) * 6.2832
+            x = torch.stack([angles.cos(), angles.sin()], dim=1)
+            return Dataset(name="circle", x=x)
+
+        @hookimpl
+        def ganbench_datasets():
+            return [DatasetSpec(name="circle", description="the unit circle, uniformly",
+                                load=load, kind="vector")]
+    """
+
+
+@hookspec
+def ganbench_metrics() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.MetricSpec` records.
+
+    Example::
+
+        from ganbench import hookimpl
+        from ganbench.types import Measurement, Metric, MetricSpec
+
+        class MeanNorm(Metric):
+            def __init__(self, context):
+                self.real = context.dataset.x.flatten(1).norm(dim=1).mean().item()
+            def compute(self, sample):
+                fake = sample(1000).flatten(1).norm(dim=1).mean().item()
+                return [Measurement("norm-gap", abs(fake - self.real), higher_is_better=False)]
+
+        @hookimpl
+        def ganbench_metrics():
+            return [MetricSpec(name="norm-gap", description="gap between mean sample norms",
+                               factory=MeanNorm)]
+    """
+
+
+@hookspec
+def ganbench_executors() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.ExecutorSpec` records.
+
+    Example::
+
+        from ganbench import hookimpl
+        from ganbench.types import Executor, ExecutorSpec
+
+        class Reversed(Executor):
+            def run(self, jobs, run_one):
+                for job in reversed(jobs):
+                    yield run_one(job)
+
+        @hookimpl
+        def ganbench_executors():
+            return [ExecutorSpec(name="reversed", description="last trial first",
+                                 factory=lambda options: Reversed())]
+    """
+
+
+# --------------------------------------------------------------------------- events
+
+
+@hookspec
+def ganbench_trial_started(trial: dict) -> None:
+    """A trial is about to train; ``trial`` is its configuration (model, loss, seed, ...).
+
+    Called in the process that runs the trial. Example::
+
+        @hookimpl
+        def ganbench_trial_started(trial):
+            print("starting", trial["model"], trial["loss"], trial["seed"])
+    """
+
+
+@hookspec
+def ganbench_checkpoint(trial: dict, checkpoint: int, step: int, seconds: float, measurements: list) -> None:
+    """Metrics were evaluated at a checkpoint of a trial.
+
+    ``seconds`` is the training time used so far (evaluation excluded) and ``measurements``
+    is a list of :class:`~ganbench.types.Measurement`. A TensorBoard logger is just::
+
+        @hookimpl
+        def ganbench_checkpoint(trial, step, measurements):
+            for m in measurements:
+                writer.add_scalar(f"{trial['id']}/{m.column}", m.value, step)
+    """
+
+
+@hookspec
+def ganbench_trial_finished(trial: dict, status: str, summary: dict) -> None:
+    """A trial ended; ``status`` is 'done', 'diverged', 'oom' or 'error'.
+
+    ``summary`` holds its final figures (steps, seconds, steps/s, last metrics). Example::
+
+        @hookimpl
+        def ganbench_trial_finished(trial, status):
+            if status != "done":
+                notify(f"trial {trial['id']} ended {status}")
+    """

@@ -1,0 +1,7 @@
+"""Built-in losses, registered through the `ganbench` entry-point group like any third-party plugin."""
+from ganbench import hookimpl
+
+
+@hookimpl
+def ganbench_losses():
+    return []

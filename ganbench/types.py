@@ -224,7 +224,7 @@ class StabiliserSpec(Record):
 
 @dataclass
 class Dataset:
-    """Samples in memory: images (N, C, H, W) or vectors (N, d), float32 in [-1, 1]."""
+    """Samples in memory, float32: images (N, C, H, W) scaled to [-1, 1], or vectors (N, d) as they are."""
 
     name: str
     x: torch.Tensor

@@ -38,16 +38,18 @@ def ganbench_models() -> Iterable[Any]:
         from ganbench import hookimpl
         from ganbench.types import Critic, HParams, ModelSpec
 
-        def build(shape, hp):
-            d = shape.size
-            g = nn.Sequential(nn.Linear(hp.z_dim, 64), nn.ReLU(), nn.Linear(64, d))
-            critic = Critic(nn.Sequential(nn.Linear(d, 64), nn.LeakyReLU(0.2)), nn.Linear(64, 1))
-            return g, critic
+        def generator(shape, hp):
+            return nn.Sequential(nn.Linear(hp.z_dim, 64), nn.ReLU(), nn.Linear(64, shape.size))
+
+        def critic(shape, hp):
+            features = nn.Sequential(nn.Linear(shape.size, 64), nn.LeakyReLU(0.2))
+            return Critic(features, head=nn.Linear(64, 1))
 
         @hookimpl
         def ganbench_models():
-            return [ModelSpec(name="tiny-mlp", description="a one-layer MLP pair",
-                              build=build, data_kinds=("vector",), hparams=HParams(z_dim=2))]
+            return [ModelSpec(name="tiny-mlp", description="a one-hidden-layer MLP pair",
+                              generator=generator, critic=critic,
+                              data_kinds=("vector",), hparams=HParams(z_dim=2))]
     """
 
 

@@ -114,13 +114,15 @@ class Critic(nn.Module):
 
 @dataclass(kw_only=True)
 class ModelSpec(Record):
-    """A GAN architecture.
+    """A GAN architecture: two builders, called with the data's shape and the trial's hyper-parameters.
 
-    ``build(shape, hparams)`` returns ``(generator, critic)``. The generator maps (N, z_dim)
-    latents to samples of ``shape``; the critic is a :class:`Critic`.
+    ``generator(shape, hparams)`` maps (N, z_dim) latents to samples of ``shape``.
+    ``critic(shape, hparams)`` returns a :class:`Critic` for inputs of ``shape``; that shape is
+    the data's, or what a stabiliser makes of it (packing m samples multiplies the channels).
     """
 
-    build: Callable[[DataShape, HParams], tuple[nn.Module, Critic]]
+    generator: Callable[[DataShape, HParams], nn.Module]
+    critic: Callable[[DataShape, HParams], Critic]
     hparams: HParams = field(default_factory=HParams)
     data_kinds: tuple[str, ...] = ("image",)
     # Image sides the model can build, inclusive; ignored for vectors.
@@ -150,13 +152,16 @@ class LossSpec(Record):
     """An adversarial objective over the critic's raw scores.
 
     ``d_loss(real_scores, fake_scores)`` and ``g_loss(fake_scores, real_scores)`` return
-    scalars to minimise. A loss with real/fake labels (``uses_labels``) also accepts a
+    scalars to minimise (``real_scores`` is None unless ``g_uses_real``). A loss with real/fake labels (``uses_labels``) also accepts a
     ``real_target=`` keyword in ``d_loss``, which one-sided label smoothing sets.
     """
 
     d_loss: Callable[..., torch.Tensor]
     g_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     uses_labels: bool = False
+    # Relativistic losses read D(real) in G's loss; for the others ``g_loss`` gets None and
+    # the step saves a forward pass.
+    g_uses_real: bool = False
     # Properties the loss needs from the model or a stabiliser, e.g. {"lipschitz"};
     # trials without them still run, and the table notes what is missing.
     requires: frozenset[str] = frozenset()
@@ -332,9 +337,14 @@ class MetricSpec(Record):
 
 
 class Executor:
-    """Runs trials; yields each result as soon as it is known, in any order."""
+    """Runs trials; yields each result as soon as it is known, in any order.
 
-    def run(self, jobs: list[Any], run_one: Callable[[Any], Any]) -> Iterator[Any]:
+    ``run_one(job, on_log=None)`` is ``ganbench.trial.run_trial``: a module-level function, so it
+    pickles to worker processes and Ray tasks. ``on_log(job)`` gives a progress callback for a
+    job; executors that run trials in this process pass it on, remote ones may ignore it.
+    """
+
+    def run(self, jobs: list[Any], run_one: Callable[..., Any], on_log: Callable[[Any], Any] | None = None) -> Iterator[Any]:
         raise NotImplementedError
 
 

@@ -1,0 +1,262 @@
+"""`ganbench run | list | plugins | report`: the command line, with rich output."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ganbench import catalogue
+from ganbench.budget import Budget
+from ganbench.errors import UsageError
+from ganbench.grid import split_list
+from ganbench.registry import KINDS
+from ganbench.trial import PluginOptions, registry_for
+from ganbench.types import DataOptions, DataUnavailable
+
+console = Console()
+errors = Console(stderr=True)
+
+DEFAULTS = catalogue.suite("quick")
+STATUS_STYLE = {"done": "green", "skipped": "dim", "diverged": "yellow", "oom": "red", "error": "red", "interrupted": "yellow"}
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, instead of usage + error
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="ganbench", description="Compare GAN models, losses and stabilisers under one compute budget.")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE", help="also load this module as a plugin")
+    parser.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is fatal")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    run = commands.add_parser("run", help="train every combination under one budget and write a report")
+    run.add_argument("--suite", help="a named grid from `ganbench list suites`; other options override it")
+    run.add_argument("--models", help=f"comma-separated model names or 'all' (default: {','.join(DEFAULTS['models'])})")
+    run.add_argument("--losses", help="comma-separated loss names or 'all' (default: all)")
+    run.add_argument("--stabilisers", help="comma-separated stabiliser sets: none, gp, gp+sn, pack:m=4, or all (default: none)")
+    run.add_argument("--dataset", help=f"data set name, or folder:PATH (default: {DEFAULTS['dataset']})")
+    run.add_argument("--seeds", type=int, help="number of seeds per combination, 0..N-1 (default: 1)")
+    run.add_argument("--budget", help=f"per trial: 30s, 5m (training time), 2000steps, or 50kimg (default: {DEFAULTS['budget']})")
+    run.add_argument("--checkpoints", type=int, default=4, help="evaluations at even fractions of the budget (default: 4)")
+    run.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    run.add_argument("--out", type=Path, help="run folder (default: results/run-DATE-TIME); the same folder resumes")
+    run.add_argument("--data-root", default=str(Path.home() / ".cache" / "ganbench" / "data"), help="where data sets are found or downloaded")
+    run.add_argument("--image-size", type=int, help="resize images to this side (default: the data set's)")
+    run.add_argument("--no-download", action="store_true", help="never download data sets")
+    run.add_argument("--metrics", help="comma-separated metric names (default: every default metric that applies)")
+    run.add_argument("--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat")
+    run.add_argument("--fid-weights", help="a local file of Inception weights for inception-v3-compat")
+    run.add_argument("--fid-samples", type=int, help="generated samples per FID evaluation")
+    run.add_argument("--executor", default="local", help="how trials run: `ganbench list executors` (default: local)")
+    run.add_argument("--workers", type=int, default=1, help="worker processes, for executors that use them")
+    run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
+
+    listing = commands.add_parser("list", help="list components with their provider")
+    listing.add_argument("kind", nargs="?", default="all", choices=[*KINDS, "suites", "all"])
+    commands.add_parser("plugins", help="list installed plugins, their versions and what each provides")
+    report = commands.add_parser("report", help="render report.md and results.csv again from a run's database")
+    report.add_argument("run_dir", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        plugins = PluginOptions(modules=tuple(args.plugin), strict=args.strict_plugins)
+        return {"run": cmd_run, "list": cmd_list, "plugins": cmd_plugins, "report": cmd_report}[args.command](args, plugins)
+    except (UsageError, DataUnavailable) as error:
+        errors.print(f"ganbench: error: {error}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("ganbench: interrupted; finished trials are kept, run the same command to resume", markup=False)
+        return 130
+
+
+def _warn_failures(registry) -> None:
+    for failure in registry.plugins.failures:
+        errors.print(f"ganbench: warning: {failure}", markup=False, highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def request_from(args, plugins: PluginOptions):
+    from ganbench.runner import RunRequest, command_line
+
+    base = catalogue.suite(args.suite) if args.suite else DEFAULTS
+    if args.fid_weights and not Path(args.fid_weights).is_file():
+        raise UsageError(f"--fid-weights {args.fid_weights}: no such file")
+    if args.image_size is not None and args.image_size < 4:
+        raise UsageError(f"--image-size {args.image_size}: give an image side in pixels, e.g. 32")
+    metric_options = {"fid_extractor": args.fid_extractor}
+    if args.fid_weights:
+        metric_options["fid_weights"] = str(Path(args.fid_weights).resolve())
+    if args.fid_samples is not None:
+        if args.fid_samples < 2:
+            raise UsageError(f"--fid-samples {args.fid_samples}: FID needs at least 2 samples (thousands, in practice)")
+        metric_options["fid_samples"] = args.fid_samples
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least 1 worker is needed")
+    out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
+    return RunRequest(
+        models=split_list(args.models) if args.models else list(base["models"]),
+        losses=split_list(args.losses) if args.losses else list(base["losses"]),
+        stabilisers=split_list(args.stabilisers) if args.stabilisers else list(base.get("stabilisers", ["none"])),
+        dataset=args.dataset or base["dataset"],
+        seeds=args.seeds if args.seeds is not None else int(base.get("seeds", 1)),
+        budget=Budget.parse(args.budget or base["budget"]),
+        out=out,
+        checkpoints=args.checkpoints,
+        device=args.device,
+        data=DataOptions(args.data_root, args.image_size, not args.no_download),
+        metrics=split_list(args.metrics) if args.metrics else None,
+        metric_options=metric_options,
+        executor=args.executor,
+        executor_options={"workers": args.workers},
+        plugins=plugins,
+        command=command_line(),
+    )
+
+
+def cmd_run(args, plugins: PluginOptions) -> int:
+    from ganbench import report
+    from ganbench.runner import execute, open_run_folder, plan_run
+
+    request = request_from(args, plugins)
+    with console.status("loading plugins, data and metrics (a feature network is trained once per data set)"):
+        run = plan_run(request)
+    _warn_failures(run.registry)
+    store = open_run_folder(run)
+    total = len(run.jobs)
+    console.print(
+        f"[bold]ganbench[/] {total} trials ({len(run.skipped)} skipped) on {request.dataset}, "
+        f"budget {request.budget} each, device {run.session_key.device} -> {request.out}"
+    )
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=False,
+    ) as progress:
+        overall = progress.add_task("all trials", total=total, detail="")
+
+        def on_log(job):
+            task = progress.add_task(f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}/s{job.seed}", total=1.0, detail="")
+
+            def update(usage, values):
+                progress.update(task, completed=min(request.budget.fraction(usage), 1.0),
+                                detail=f"step {usage.steps}  D {values['d_loss']:.3f}  G {values['g_loss']:.3f}")
+            update.task = task  # type: ignore[attr-defined]
+            return update
+
+        def on_result(job, result):
+            progress.advance(overall)
+            style = STATUS_STYLE.get(result.status, "")
+            if result.status != "done":
+                progress.console.print(f"  [{style}]{result.status}[/] {job.model}/{job.loss} seed {job.seed}: {result.reason}", markup=True, highlight=False)
+
+        try:
+            execute(run, store, on_log=on_log, on_result=on_result, fail_fast=args.fail_fast)
+        finally:
+            store.close()
+    path = report.render(request.out)
+    print_table(request.out)
+    console.print(f"report: {path}")
+    return 0
+
+
+def print_table(folder: Path) -> None:
+    from ganbench import report
+    from ganbench.store import Store
+
+    store = Store.open_existing(folder)
+    try:
+        frame = report.trial_table(store)
+    finally:
+        store.close()
+    table = Table(title="ganbench results", show_lines=False)
+    shown = frame.drop(columns=["notes"]).reset_index(drop=True)
+    for column in shown.columns:
+        table.add_column(str(column), overflow="fold")
+    for _, row in shown.iterrows():
+        cells = []
+        for column, value in row.items():
+            if isinstance(value, float):
+                cells.append("" if value != value else f"{value:.3g}")
+            elif column == "status":
+                cells.append(f"[{STATUS_STYLE.get(value, '')}]{value}[/]")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- list, plugins, report
+
+
+def cmd_list(args, plugins: PluginOptions) -> int:
+    kinds = [*KINDS, "suites"] if args.kind == "all" else [args.kind]
+    registry = registry_for(plugins) if kinds != ["suites"] else None
+    if registry:
+        _warn_failures(registry)
+    for kind in kinds:
+        table = Table(title=kind, title_justify="left")
+        if kind == "suites":
+            for column in ("name", "description", "grid"):
+                table.add_column(column)
+            for name, suite in catalogue.load("suites").items():
+                grid = f"{','.join(suite['models'])} x {','.join(suite['losses'])} x {','.join(suite.get('stabilisers', ['none']))} on {suite['dataset']}, {suite.get('seeds', 1)} seeds, {suite['budget']}"
+                table.add_row(name, suite.get("description", ""), grid)
+        else:
+            for column in ("name", "description", "details", "provider"):
+                table.add_column(column)
+            for record in registry.all(kind):
+                table.add_row(record.name, record.description, _details(record), record.provider)
+        console.print(table)
+    return 0
+
+
+def _details(record) -> str:
+    parts = []
+    if getattr(record, "source", ""):
+        parts.append(record.source)
+    params = getattr(record, "params", None)
+    if params:
+        parts.append("defaults: " + ", ".join(f"{k}={v}" for k, v in params.items()))
+    hparams = getattr(record, "hparams", None)
+    if hparams is not None:
+        parts.append(f"{hparams.optimizer} lr {hparams.lr_g:g}/{hparams.lr_d:g}, n_critic {hparams.n_critic}, batch {hparams.batch_size}, z {hparams.z_dim}")
+    return "; ".join(parts)
+
+
+def cmd_plugins(args, plugins: PluginOptions) -> int:
+    registry = registry_for(plugins)
+    table = Table(title="installed ganbench plugins", title_justify="left")
+    for column in ("plugin", "distribution", "version", "kind", "provides"):
+        table.add_column(column)
+    for info in registry.plugins.loaded:
+        provided = {kind: [r.name for r in registry.all(kind) if r.plugin == info.name] for kind in KINDS}
+        text = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in provided.items() if names) or "(nothing)"
+        table.add_row(info.name, info.distribution, info.version, "built-in" if info.builtin else "external", text)
+    for failure in registry.plugins.failures:
+        table.add_row(failure.name, failure.distribution, "", "[red]failed[/]", failure.error)
+    console.print(table)
+    return 0
+
+
+def cmd_report(args, plugins: PluginOptions) -> int:
+    from ganbench import report
+
+    path = report.render(args.run_dir)
+    print_table(args.run_dir)
+    console.print(f"report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

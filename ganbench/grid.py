@@ -1,0 +1,131 @@
+"""From a selection (the command line's words) to the list of trials, with a reason for every skip."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ganbench.errors import UsageError
+from ganbench.registry import Registry
+from ganbench.types import (
+    DataShape,
+    LossSpec,
+    ModelSpec,
+    StabiliserChoice,
+    StabiliserSpec,
+    TrialPlan,
+    normalise_name,
+)
+
+
+@dataclass
+class PlannedTrial:
+    plan: TrialPlan
+    skip_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def select(registry: Registry, kind: str, words: list[str]) -> list[str]:
+    """Names chosen by a list option: 'all' means every registered one; unknown names are errors."""
+    if any(normalise_name(w) == "all" for w in words):
+        return registry.names(kind)
+    chosen = [registry.get(kind, word).name for word in words]
+    return list(dict.fromkeys(chosen))
+
+
+def parse_stabiliser_choice(registry: Registry, text: str) -> StabiliserChoice:
+    """'gp:lambda=5' -> StabiliserChoice('gp', (('lambda', 5.0),)), each value typed like its default."""
+    name, *assignments = [p.strip() for p in text.split(":")]
+    spec: StabiliserSpec = registry.get("stabilisers", name)  # type: ignore[assignment]
+    params: dict[str, Any] = {}
+    for assignment in assignments:
+        key, eq, raw = assignment.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise UsageError(f"stabiliser '{text}': write parameters as {spec.name}:name=value, got '{assignment}'")
+        if key not in spec.params:
+            known = ", ".join(f"{k}={v}" for k, v in spec.params.items()) or "none"
+            raise UsageError(f"stabiliser '{text}': {spec.name} has no parameter '{key}' (its parameters: {known})")
+        params[key] = _typed(spec.name, key, raw.strip(), spec.params[key])
+    return StabiliserChoice(spec.name, tuple(sorted(params.items())))
+
+
+def _typed(stabiliser: str, key: str, raw: str, default: Any) -> Any:
+    kind = type(default)
+    try:
+        if kind is bool:
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        return kind(raw)
+    except ValueError:
+        raise UsageError(
+            f"stabiliser parameter {stabiliser}:{key}={raw} must be {_kind_word(kind)} (default {default})"
+        ) from None
+
+
+def _kind_word(kind: type) -> str:
+    return {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(kind, kind.__name__)
+
+
+def stabiliser_sets(registry: Registry, words: list[str]) -> list[tuple[StabiliserChoice, ...]]:
+    """'none', 'gp+sn', 'pack:m=4' ...; 'all' means none plus each stabiliser alone, not every subset."""
+    sets: list[tuple[StabiliserChoice, ...]] = []
+    for word in words:
+        if normalise_name(word) == "all":
+            sets += [()] + [(StabiliserChoice(name),) for name in registry.names("stabilisers")]
+        elif normalise_name(word) == "none":
+            sets.append(())
+        else:
+            sets.append(tuple(parse_stabiliser_choice(registry, part) for part in word.split("+")))
+    return list(dict.fromkeys(sets))
+
+
+def plan_trials(
+    registry: Registry,
+    shape: DataShape,
+    models: list[str],
+    losses: list[str],
+    stabiliser_choices: list[tuple[StabiliserChoice, ...]],
+    seeds: list[int],
+    overrides: dict[str, Any] | None = None,
+) -> list[PlannedTrial]:
+    """Every (model, loss, stabiliser set, seed), in that order, each checked before anything trains."""
+    trials = []
+    for model_name in models:
+        model: ModelSpec = registry.get("models", model_name)  # type: ignore[assignment]
+        hparams = model.hparams.replace(**(overrides or {}))
+        for loss_name in losses:
+            loss: LossSpec = registry.get("losses", loss_name)  # type: ignore[assignment]
+            for choices in stabiliser_choices:
+                for seed in seeds:
+                    plan = TrialPlan(model, loss, choices, seed, hparams, shape)
+                    trials.append(check_trial(registry, plan))
+    return trials
+
+
+def check_trial(registry: Registry, plan: TrialPlan) -> PlannedTrial:
+    """A skip reason if the combination cannot work; notes for what works but is worth knowing."""
+    reason = plan.model.supports(plan.data_shape) or plan.model.incompatible_losses.get(plan.loss.name)
+    provides = set(plan.model.provides)
+    if reason is None:
+        for choice in plan.stabilisers:
+            spec: StabiliserSpec = registry.get("stabilisers", choice.name)  # type: ignore[assignment]
+            stabiliser = spec.factory(**dict(choice.params))  # UsageError for a bad value: the user must fix it
+            reason = stabiliser.check(plan)
+            if reason:
+                break
+            provides |= set(stabiliser.provides)
+    notes = []
+    missing = set(plan.loss.requires) - provides
+    if reason is None and "lipschitz" in missing:
+        notes.append(f"{plan.loss.name} expects a Lipschitz critic and nothing here constrains it (try gp, sn or clip)")
+        missing.discard("lipschitz")
+    if reason is None and missing:
+        notes.append(f"{plan.loss.name} expects {', '.join(sorted(missing))}, which nothing here provides")
+    return PlannedTrial(plan, reason, notes)

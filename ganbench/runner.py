@@ -1,0 +1,213 @@
+"""A whole run: check the selection, plan the grid, run the trials, store them, render the report.
+
+Everything that can be wrong with the input is found before the run folder is created, so a
+bad command leaves nothing behind. Running the same command again on the same folder resumes:
+finished trials are kept and only the others run.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import ganbench
+from ganbench.budget import Budget
+from ganbench.errors import UsageError
+from ganbench.grid import plan_trials, select, stabiliser_sets
+from ganbench.registry import Registry
+from ganbench.store import Store
+from ganbench.trial import PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session
+from ganbench.types import DataOptions
+
+
+def cache_dir() -> str:
+    return os.environ.get("GANBENCH_CACHE", str(Path.home() / ".cache" / "ganbench"))
+
+
+@dataclass
+class RunRequest:
+    """A run as the command line states it."""
+
+    models: list[str]
+    losses: list[str]
+    stabilisers: list[str]
+    dataset: str
+    seeds: int
+    budget: Budget
+    out: Path
+    checkpoints: int = 4
+    device: str = "auto"
+    data: DataOptions = field(default_factory=DataOptions)
+    metrics: list[str] | None = None
+    metric_options: dict[str, Any] = field(default_factory=dict)
+    hparams: dict[str, Any] = field(default_factory=dict)
+    executor: str = "local"
+    executor_options: dict[str, Any] = field(default_factory=dict)
+    plugins: PluginOptions = field(default_factory=PluginOptions)
+    command: str = ""
+    cache: str = field(default_factory=cache_dir)
+
+
+@dataclass
+class PlannedRun:
+    request: RunRequest
+    registry: Registry
+    jobs: list[TrialJob]
+    skipped: list[tuple[TrialJob, str]]
+    session_key: SessionKey
+
+
+def resolve_device(name: str) -> str:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UsageError(f"device '{name}' is not a device: use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError(f"device '{name}': CUDA is not available here; use --device cpu or auto")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise UsageError(f"device '{name}': there are {torch.cuda.device_count()} CUDA devices (cuda:0..)")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise UsageError(f"device '{name}': MPS is not available here; use --device cpu or auto")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise UsageError(f"device '{name}' is not supported: use auto, cpu, cuda, cuda:N or mps")
+    return str(device)
+
+
+def plan_run(request: RunRequest) -> PlannedRun:
+    """Validate everything and build the trial list; raises UsageError before anything is written."""
+    if request.seeds < 1:
+        raise UsageError(f"--seeds {request.seeds}: the number of seeds must be at least 1")
+    if request.checkpoints < 1:
+        raise UsageError(f"--checkpoints {request.checkpoints}: at least 1 checkpoint is needed")
+    device = resolve_device(request.device)
+    key = SessionKey(
+        request.plugins, request.dataset, request.data, device,
+        tuple(request.metrics) if request.metrics is not None else None,
+        tuple(sorted(request.metric_options.items())), request.cache,
+    )
+    registry = registry_for(request.plugins)
+    registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
+    models = select(registry, "models", request.models)
+    losses = select(registry, "losses", request.losses)
+    stabilisers = stabiliser_sets(registry, request.stabilisers)
+    registry.get("executors", request.executor)
+    current = session(key)  # data and metrics, prepared once; a local executor reuses them
+    planned = plan_trials(
+        registry, current.dataset.shape, models, losses, stabilisers, list(range(request.seeds)), request.hparams
+    )
+    jobs, skipped = [], []
+    for position, trial in enumerate(planned):
+        plan = trial.plan
+        job = TrialJob(
+            plan.model.name, plan.loss.name, plan.stabilisers, plan.seed, plan.hparams.as_dict(),
+            request.budget, request.checkpoints, key, tuple(trial.notes), position,
+        )
+        if trial.skip_reason:
+            skipped.append((job, trial.skip_reason))
+        else:
+            jobs.append(job)
+    return PlannedRun(request, registry, jobs, skipped, key)
+
+
+def manifest(run: PlannedRun) -> dict[str, Any]:
+    device = run.session_key.device
+    versions = {"ganbench": ganbench.__version__, "python": platform.python_version(), "torch": torch.__version__}
+    for package in ("torchvision", "torch_fidelity", "pluggy", "pandas", "numpy"):
+        try:
+            versions[package] = __import__(package).__version__
+        except Exception:
+            pass
+    return {
+        "command": run.request.command,
+        "versions": versions,
+        "device": torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)",
+        "platform": platform.platform(),
+        "plugins": [vars(p) for p in run.registry.plugins.loaded],
+        "plugin_failures": [str(f) for f in run.registry.plugins.failures],
+        "git_revision": _git_revision(),
+    }
+
+
+def _git_revision() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(ganbench.__file__).parent, capture_output=True, text=True, timeout=5
+        ).stdout.strip() or None
+    except Exception:
+        return None
+
+
+def open_run_folder(run: PlannedRun) -> Store:
+    """Create or reopen the run folder; a folder holding a different grid is refused."""
+    out = run.request.out
+    grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
+    if (out / "results.sqlite").exists():
+        store = Store(out)
+        if store.get("grid") != grid:
+            store.close()
+            raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
+        return store
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"--out {out} exists and is not a ganbench run folder; choose an empty or new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    store = Store(out)
+    data = session(run.session_key).dataset
+    store.set("grid", grid)
+    store.set("budget", str(run.request.budget))
+    store.set("checkpoints", run.request.checkpoints)
+    store.set("dataset", {
+        "name": run.request.dataset, "shape": str(data.shape), "samples": len(data),
+        "modes": len(data.modes) if data.modes is not None else None,
+        "classes": data.num_classes or None, "source": data.source,
+    })
+    return store
+
+
+def execute(
+    run: PlannedRun,
+    store: Store,
+    *,
+    on_log: Callable[[TrialJob], Any] | None = None,
+    on_result: Callable[[TrialJob, TrialResult], None] = lambda job, result: None,
+    fail_fast: bool = False,
+) -> list[TrialResult]:
+    """Run the trials not yet finished in the folder; each result is stored as soon as it arrives."""
+    store.set("manifest", manifest(run))
+    finished = store.finished_ids()
+    for job, reason in run.skipped:
+        if job.id not in finished:
+            store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
+    pending = [job for job in run.jobs if job.id not in finished]
+    by_id = {job.id: job for job in pending}
+    executor = run.registry.get("executors", run.request.executor).factory(run.request.executor_options)
+    results = []
+    for result in executor.run(pending, run_trial, on_log):
+        job = by_id[result.id]
+        store.record(_trial_row(job), result, job.notes)
+        results.append(result)
+        on_result(job, result)
+        if fail_fast and result.status != "done":
+            break
+    return results
+
+
+def _trial_row(job: TrialJob) -> dict[str, Any]:
+    return {"id": job.id, "position": job.position, **job.config()}
+
+
+def command_line() -> str:
+    return " ".join(["ganbench", *sys.argv[1:]])

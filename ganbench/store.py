@@ -1,0 +1,115 @@
+"""The results database of a run folder: the truth every report is rendered from.
+
+One SQLite file, written by the driver alone (workers send results back), one transaction per
+finished trial, in WAL mode: a SIGKILL loses at most the trials in flight and never leaves a
+half-written trial. Pictures and weights are files beside it, written before the row that
+names them, so a row never points at a missing file.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+DATABASE = "results.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    id TEXT PRIMARY KEY, position INTEGER, model TEXT, loss TEXT, stabilisers TEXT, seed INTEGER,
+    config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
+    steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
+    steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
+    samples TEXT, generator TEXT, finished_at TEXT
+);
+CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
+CREATE TABLE IF NOT EXISTS metrics (
+    trial_id TEXT, checkpoint INTEGER, step INTEGER, seconds REAL, name TEXT, column_name TEXT,
+    value REAL, higher_is_better INTEGER, extractor TEXT, n_samples INTEGER
+);
+CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
+CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
+"""
+
+
+class Store:
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.path = self.folder / DATABASE
+        self.connection = sqlite3.connect(self.path, timeout=30)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.executescript(SCHEMA)
+
+    @classmethod
+    def open_existing(cls, folder: str | Path) -> Store:
+        if not (Path(folder) / DATABASE).is_file():
+            from ganbench.errors import UsageError
+
+            raise UsageError(f"{folder} is not a ganbench run folder: it has no {DATABASE}")
+        return cls(folder)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # ----------------------------------------------------------------- run facts
+
+    def set(self, key: str, value: Any) -> None:
+        with self.connection:
+            self.connection.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", (key, json.dumps(value, default=str)))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self.connection.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # ----------------------------------------------------------------- trials
+
+    def finished_ids(self) -> set[str]:
+        rows = self.connection.execute("SELECT id FROM trials WHERE status IN ('done', 'skipped')")
+        return {row[0] for row in rows}
+
+    def record(self, trial: dict[str, Any], result: Any, notes: list[str] | tuple[str, ...] = ()) -> None:
+        """Write one trial's outcome (a TrialResult), replacing an earlier attempt, in one transaction."""
+        samples = generator = None
+        if result.samples_png:
+            samples = f"samples/{result.id}.png"
+            (self.folder / "samples").mkdir(exist_ok=True)
+            (self.folder / samples).write_bytes(result.samples_png)
+        if result.generator_state:
+            generator = f"generators/{result.id}.pt"
+            (self.folder / "generators").mkdir(exist_ok=True)
+            (self.folder / generator).write_bytes(result.generator_state)
+        usage = result.usage
+        with self.connection:
+            for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id")):
+                self.connection.execute(f"DELETE FROM {table} WHERE {key} = ?", (result.id,))
+            self.connection.execute(
+                "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,datetime('now'))",
+                (
+                    result.id, trial.get("position", 0), trial["model"], trial["loss"], trial["stabilisers"],
+                    trial["seed"], json.dumps(trial, default=str), result.status, result.reason,
+                    "; ".join(notes), result.traceback, usage.steps, usage.images, usage.seconds,
+                    result.eval_seconds, result.steps_per_s, result.images_per_s, result.peak_memory_mb,
+                    samples, generator,
+                ),
+            )
+            self.connection.executemany(
+                "INSERT INTO scalars VALUES (?,?,?,?,?)",
+                [(result.id, s.step, s.seconds, s.name, s.value) for s in result.scalars],
+            )
+            self.connection.executemany(
+                "INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (result.id, c.checkpoint, c.step, c.seconds, c.measurement.name, c.measurement.column,
+                     c.measurement.value, int(c.measurement.higher_is_better), c.measurement.extractor,
+                     c.measurement.n_samples)
+                    for c in result.checkpoints
+                ],
+            )
+
+    # ----------------------------------------------------------------- reading
+
+    def frame(self, table: str) -> pd.DataFrame:
+        return pd.read_sql_query(f"SELECT * FROM {table}", self.connection)

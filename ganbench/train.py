@@ -1,0 +1,189 @@
+"""One trial's training: build it, then the step, repeated until the budget is spent.
+
+The step reads like pytorch/examples' DCGAN: (1) update D, (2) update G, (3) account. The
+loss and the stabilisers do all the GAN-specific work; this loop only calls them in order.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ganbench.budget import Budget, TrainingClock, Usage
+from ganbench.registry import Registry
+from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan
+
+
+class Diverged(Exception):
+    """A loss became NaN or infinite."""
+
+    def __init__(self, step: int, what: str):
+        super().__init__(f"{what} is not finite at step {step}")
+        self.step = step
+
+
+@dataclass
+class Setup:
+    """Everything one trial trains: built fresh per trial, so no state leaks between trials."""
+
+    generator: nn.Module
+    critic: Critic
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    loss: LossSpec
+    stabilisers: list[Stabiliser]
+    hparams: HParams
+    seed: int
+
+
+@dataclass
+class Scalar:
+    step: int
+    seconds: float
+    name: str
+    value: float
+
+
+@dataclass
+class TrainingOutcome:
+    usage: Usage
+    steps_per_s: float
+    images_per_s: float
+    scalars: list[Scalar] = field(default_factory=list)
+
+
+def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
+    if hp.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=hp.betas)
+    if hp.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    raise ValueError(f"unknown optimizer '{hp.optimizer}': use adam or rmsprop")
+
+
+def build_setup(plan: TrialPlan, registry: Registry, device: torch.device) -> Setup:
+    torch.manual_seed(plan.seed)
+    stabilisers = [
+        registry.get("stabilisers", choice.name).factory(**dict(choice.params)) for choice in plan.stabilisers
+    ]
+    critic_shape = plan.data_shape
+    for stabiliser in stabilisers:
+        critic_shape = stabiliser.critic_shape(critic_shape)
+    hp = plan.hparams
+    generator = plan.model.generator(plan.data_shape, hp).to(device)
+    critic = plan.model.critic(critic_shape, hp)
+    for stabiliser in stabilisers:
+        critic = stabiliser.wrap_critic(critic)
+    critic = critic.to(device)
+    return Setup(
+        generator,
+        critic,
+        make_optimiser(hp, generator.parameters(), hp.lr_g),
+        make_optimiser(hp, critic.parameters(), hp.lr_d),
+        plan.loss,
+        stabilisers,
+        hp,
+        plan.seed,
+    )
+
+
+def train(
+    setup: Setup,
+    data: Dataset,
+    budget: Budget,
+    clock: TrainingClock,
+    *,
+    checkpoints: int,
+    on_checkpoint: Callable[[int, Usage], None],
+    on_log: Callable[[Usage, dict[str, float]], None] = lambda usage, values: None,
+    log_every: int = 10,
+    warmup_steps: int = 5,
+) -> TrainingOutcome:
+    """Train until the budget is spent, evaluating (clock paused) at even fractions of it."""
+    G, D, loss, stabilisers, hp = setup.generator, setup.critic, setup.loss, setup.stabilisers, setup.hparams
+    device = next(G.parameters()).device
+    rng = torch.Generator(device).manual_seed(setup.seed)  # data and latents; stabilisers use the global RNG
+    targets = [t for t in (s.real_target() for s in stabilisers) if t is not None]
+    label = {"real_target": targets[0]} if targets and loss.uses_labels else {}
+    batch = hp.batch_size
+
+    def critic_view(x: torch.Tensor, progress: float) -> torch.Tensor:
+        for stabiliser in stabilisers:
+            x = stabiliser.critic_input(x, progress)
+        return x
+
+    usage, outcome = Usage(), TrainingOutcome(Usage(), 0.0, 0.0)
+    done_checkpoints, warm_seconds = 0, 0.0
+    clock.start()
+    while budget.fraction(usage) < 1.0:
+        progress = budget.fraction(usage)
+
+        # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
+        for _ in range(hp.n_critic):
+            real = critic_view(data.sample(batch, rng), progress)
+            with torch.no_grad():
+                fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+            real_scores, fake_scores = D(real), D(fake)
+            loss_d = loss.d_loss(real_scores, fake_scores, **label)
+            for stabiliser in stabilisers:
+                penalty = stabiliser.d_penalty(D, real, fake)
+                if penalty is not None:
+                    loss_d = loss_d + penalty
+            setup.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            setup.opt_d.step()
+            D.constrain()
+            for stabiliser in stabilisers:
+                stabiliser.after_d_step(D)
+
+        # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
+        fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+        fake_scores = D(fake)
+        with torch.no_grad():
+            real_for_g = D(real) if loss.g_uses_real else None
+        loss_g = loss.g_loss(fake_scores, real_for_g)
+        for stabiliser in stabilisers:
+            loss_g = stabiliser.g_loss(D, real, fake, loss_g)
+        setup.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        setup.opt_g.step()
+        for stabiliser in stabilisers:
+            stabiliser.after_g_step(G)
+
+        # (3) Account: budget, throughput window, logs, checkpoints (evaluated with the clock paused).
+        usage.steps += 1
+        usage.images += batch * hp.n_critic
+        if budget.unit == "seconds" or usage.steps == warmup_steps:
+            usage.seconds = clock.seconds
+        if usage.steps == warmup_steps:
+            warm_seconds = usage.seconds
+        if usage.steps % log_every == 0 or usage.steps == 1:
+            values = {
+                "d_loss": loss_d.item(),
+                "g_loss": loss_g.item(),
+                "d_real": real_scores.mean().item(),
+                "d_fake": fake_scores.mean().item(),
+            }
+            for name, value in values.items():
+                if not math.isfinite(value):
+                    raise Diverged(usage.steps, name)
+            seconds = clock.seconds
+            outcome.scalars += [Scalar(usage.steps, seconds, name, value) for name, value in values.items()]
+            on_log(usage, values)
+        while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
+            clock.pause()
+            usage.seconds = clock.seconds
+            on_checkpoint(done_checkpoints, usage)
+            done_checkpoints += 1
+            clock.start()
+    clock.pause()
+    usage.seconds = clock.seconds
+
+    timed_steps = usage.steps - warmup_steps if usage.steps > warmup_steps else usage.steps
+    timed_seconds = usage.seconds - warm_seconds if usage.steps > warmup_steps else usage.seconds
+    outcome.usage = usage
+    outcome.steps_per_s = timed_steps / timed_seconds if timed_seconds > 0 else float("nan")
+    outcome.images_per_s = outcome.steps_per_s * batch * hp.n_critic
+    return outcome

@@ -1,0 +1,56 @@
+"""A tiny plugin for testing the core on its own: one of each component, no built-in needed."""
+import torch
+from torch import nn
+
+from ganbench import hookimpl
+from ganbench.types import (
+    Critic, Dataset, DatasetSpec, HParams, LossSpec, Measurement, Metric, MetricSpec, ModelSpec,
+)
+
+
+def generator(shape, hp):
+    return nn.Sequential(nn.Linear(hp.z_dim, 16), nn.ReLU(), nn.Linear(16, shape.size))
+
+
+def critic(shape, hp):
+    return Critic(nn.Sequential(nn.Linear(shape.size, 16), nn.LeakyReLU(0.2)), nn.Linear(16, 1))
+
+
+def load_line(options):
+    g = torch.Generator().manual_seed(0)
+    t = torch.rand(2000, 1, generator=g) * 2 - 1
+    return Dataset(name="toy-line", x=torch.cat([t, 0.5 * t], dim=1), modes=torch.tensor([[0.0, 0.0]]), mode_std=1.0)
+
+
+class MeanGap(Metric):
+    """|mean of generated - mean of real|: trivially checkable by hand."""
+
+    def __init__(self, context):
+        self.real_mean = context.dataset.x.mean(0)
+
+    def compute(self, sample):
+        gap = (sample(256).mean(0) - self.real_mean).norm().item()
+        return [Measurement("mean-gap", gap, higher_is_better=False)]
+
+
+@hookimpl
+def ganbench_models():
+    return [ModelSpec(name="toy-mlp", description="a one-hidden-layer MLP pair", generator=generator,
+                      critic=critic, data_kinds=("vector",), hparams=HParams(z_dim=2, batch_size=32, lr_g=1e-3, lr_d=1e-3))]
+
+
+@hookimpl
+def ganbench_losses():
+    return [LossSpec(name="toy-ns", description="non-saturating, softplus form",
+                     d_loss=lambda r, f: nn.functional.softplus(-r).mean() + nn.functional.softplus(f).mean(),
+                     g_loss=lambda f, r: nn.functional.softplus(-f).mean())]
+
+
+@hookimpl
+def ganbench_datasets():
+    return [DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector")]
+
+
+@hookimpl
+def ganbench_metrics():
+    return [MetricSpec(name="mean-gap", description="distance between sample means", factory=MeanGap)]

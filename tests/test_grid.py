@@ -1,0 +1,78 @@
+import pytest
+
+from ganbench.errors import UsageError
+from ganbench.grid import parse_stabiliser_choice, plan_trials, select, split_list, stabiliser_sets
+from ganbench.registry import load_registry
+from ganbench.types import DataShape, Stabiliser, StabiliserSpec
+
+
+class Needs64(Stabiliser):
+    def __init__(self, m=2, strength=1.0, on=True):
+        self.m = m
+
+    def check(self, plan):
+        return None if plan.hparams.batch_size % 64 == 0 else f"needs a batch divisible by 64, not {plan.hparams.batch_size}"
+
+
+class Plugin:
+    from ganbench import hookimpl
+
+    @staticmethod
+    @hookimpl
+    def ganbench_stabilisers():
+        return [
+            StabiliserSpec(name="needs64", description="x", factory=Needs64, params={"m": 2, "strength": 1.0, "on": True}),
+            StabiliserSpec(name="plain", description="y", factory=Stabiliser),
+        ]
+
+
+@pytest.fixture(scope="module")
+def registry():
+    registry = load_registry(extra_modules=("toy_plugin",))
+    # A test stabiliser plugin registered on the side: the grid must not care where it comes from.
+    from ganbench.registry import build_registry
+
+    registry.plugins.manager.register(Plugin, name="grid-test")
+    return build_registry(registry.plugins)
+
+
+def test_all_means_every_registered_name(registry):
+    assert select(registry, "losses", ["all"]) == registry.names("losses")
+    assert select(registry, "losses", ["toy-ns", "TOY_NS"]) == ["toy-ns"]
+
+
+def test_stabiliser_parameters_are_typed_like_their_defaults(registry):
+    choice = parse_stabiliser_choice(registry, "needs64:m=4:strength=0.5:on=false")
+    assert dict(choice.params) == {"m": 4, "strength": 0.5, "on": False}
+    assert str(choice) == "needs64:m=4:on=False:strength=0.5"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("needs64:m=abc", "must be a whole number"), ("needs64:strength=x", "must be a number"),
+     ("needs64:k=1", "has no parameter 'k'"), ("needs64:m", "write parameters as"), ("nedds64", "did you mean 'needs64'")],
+)
+def test_bad_stabiliser_parameters(registry, text, message):
+    with pytest.raises(UsageError, match=message):
+        parse_stabiliser_choice(registry, text)
+
+
+def test_stabilisers_all_is_none_plus_each_alone(registry):
+    sets = stabiliser_sets(registry, ["all"])
+    assert sets[0] == () and len(sets) == 1 + len(registry.names("stabilisers"))
+    assert all(len(s) == 1 for s in sets[1:])
+    assert [tuple(c.name for c in s) for s in stabiliser_sets(registry, ["needs64+plain", "none"])] == [("needs64", "plain"), ()]
+
+
+def test_every_combination_is_a_trial_and_skips_carry_reasons(registry):
+    shape = DataShape("vector", (2,))
+    trials = plan_trials(registry, shape, ["toy-mlp"], ["toy-ns"], stabiliser_sets(registry, ["none", "needs64"]), [0, 1, 2])
+    assert len(trials) == 6
+    skipped = [t for t in trials if t.skip_reason]
+    assert len(skipped) == 3 and all("divisible by 64, not 32" in t.skip_reason for t in skipped)
+    image_trials = plan_trials(registry, DataShape("image", (1, 16, 16)), ["toy-mlp"], ["toy-ns"], [()], [0])
+    assert "needs vector data" in image_trials[0].skip_reason
+
+
+def test_split_list():
+    assert split_list(" a, b,,c ") == ["a", "b", "c"]

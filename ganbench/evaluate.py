@@ -16,8 +16,8 @@ SAMPLE_BATCH = 500  # generator forward passes in chunks: bounded memory for any
 
 
 def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None) -> list[MetricSpec]:
-    """The named metrics (each must apply to the data), or by default every default metric that applies."""
-    if names:
+    """The named metrics (each must apply to the data), or with None every default metric that applies."""
+    if names is not None:
         chosen = []
         for name in names:
             spec: MetricSpec = registry.get("metrics", name)  # type: ignore[assignment]

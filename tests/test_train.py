@@ -1,0 +1,91 @@
+"""The training step and loop, through the real trial path, with tiny test plugins."""
+import math
+
+import pytest
+
+import spy_plugin
+from ganbench.budget import Budget
+from ganbench.testing import run_tiny_trial
+from ganbench.trial import PluginOptions
+
+PLUGINS = PluginOptions(modules=("toy_plugin", "spy_plugin"))
+
+
+def tiny(**kwargs):
+    options = dict(model="toy-mlp", loss="toy-ns", dataset="toy-line", plugins=PLUGINS)
+    options.update(kwargs)
+    return run_tiny_trial(**options)
+
+
+def losses(result):
+    return [(s.step, s.name, s.value) for s in result.scalars]
+
+
+def test_step_budget_is_deterministic_for_a_seed():
+    first, again, other = tiny(steps=30, seed=3), tiny(steps=30, seed=3), tiny(steps=30, seed=4)
+    assert first.status == "done" and first.usage.steps == 30
+    assert losses(first) == losses(again)
+    assert losses(first) != losses(other)
+    assert first.generator_state == again.generator_state
+
+
+def test_n_critic_discriminator_updates_per_generator_update():
+    spy_plugin.CALLS.update(after_d_step=0, after_g_step=0, progress=[])
+    result = tiny(stabilisers="spy", steps=7, hparams={"n_critic": 3, "batch_size": 16})
+    assert result.status == "done"
+    assert spy_plugin.CALLS["after_d_step"] == 21 and spy_plugin.CALLS["after_g_step"] == 7
+    assert result.usage.images == 7 * 3 * 16  # real images shown to D
+    progress = spy_plugin.CALLS["progress"]
+    assert progress[0] == 0 and max(progress) < 1 and progress == sorted(progress)
+
+
+def test_checkpoints_at_even_fractions_of_the_budget():
+    result = tiny(steps=40, checkpoints=4, metrics=("mean-gap",))
+    assert [(c.checkpoint, c.step) for c in result.checkpoints] == [(0, 10), (1, 20), (2, 30), (3, 40)]
+    assert all(c.measurement.name == "mean-gap" and c.measurement.value >= 0 for c in result.checkpoints)
+    seconds = [c.seconds for c in result.checkpoints]
+    assert seconds == sorted(seconds) and seconds[-1] == pytest.approx(result.usage.seconds)
+
+
+def test_time_budget_ends_within_two_percent_or_one_step():
+    budget = 1.5
+    result = run_tiny_trial("toy-mlp", "toy-ns", dataset="toy-line", plugins=PLUGINS, steps=1)  # warm the session
+    from ganbench.trial import TrialJob, run_trial
+
+    job = TrialJob(**{**_job_fields(result), "budget": Budget("seconds", budget)})
+    timed = run_trial(job)
+    step_seconds = timed.usage.seconds / timed.usage.steps
+    assert timed.status == "done"
+    assert budget <= timed.usage.seconds <= budget + max(0.02 * budget, step_seconds)
+
+
+def _job_fields(result):
+    from ganbench.testing import registry_for
+    from ganbench.trial import SessionKey, TrialJob
+    from ganbench.types import DataOptions
+
+    import tempfile
+
+    key = SessionKey(PLUGINS, "toy-line", DataOptions(download=False), "cpu", (), (), tempfile.gettempdir())
+    spec = registry_for(PLUGINS).get("models", "toy-mlp")
+    return dict(model="toy-mlp", loss="toy-ns", stabilisers=(), seed=0, hparams=spec.hparams.as_dict(),
+                budget=Budget("steps", 1), checkpoints=2, session=key)
+
+
+def test_divergence_is_recorded_with_its_step():
+    result = tiny(loss="nan-loss", steps=50)
+    assert result.status == "diverged"
+    assert "not finite at step 10" in result.reason
+
+
+def test_an_exception_in_a_plugin_is_an_error_naming_the_plugin():
+    result = tiny(loss="broken-loss", steps=5)
+    assert result.status == "error"
+    assert "broken on purpose" in result.reason and "spy_plugin" in result.reason
+    assert "Traceback" in result.traceback
+
+
+def test_throughput_is_measured_after_warm_up():
+    result = tiny(steps=60)
+    assert result.steps_per_s > 0 and math.isfinite(result.steps_per_s)
+    assert result.images_per_s == pytest.approx(result.steps_per_s * 32)

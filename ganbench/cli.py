@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +69,9 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv = sys.argv[1:] if argv is None else list(argv)
         args = build_parser().parse_args(argv)
+        args.command_line = shlex.join(["ganbench", *argv])
         plugins = PluginOptions(modules=tuple(args.plugin), strict=args.strict_plugins)
         return {"run": cmd_run, "list": cmd_list, "plugins": cmd_plugins, "report": cmd_report}[args.command](args, plugins)
     except (UsageError, DataUnavailable) as error:
@@ -88,7 +91,7 @@ def _warn_failures(registry) -> None:
 
 
 def request_from(args, plugins: PluginOptions):
-    from ganbench.runner import RunRequest, command_line
+    from ganbench.runner import RunRequest
 
     base = catalogue.suite(args.suite) if args.suite else DEFAULTS
     if args.fid_weights and not Path(args.fid_weights).is_file():
@@ -121,7 +124,7 @@ def request_from(args, plugins: PluginOptions):
         executor=args.executor,
         executor_options={"workers": args.workers},
         plugins=plugins,
-        command=command_line(),
+        command=args.command_line,
     )
 
 
@@ -134,10 +137,12 @@ def cmd_run(args, plugins: PluginOptions) -> int:
         run = plan_run(request)
     _warn_failures(run.registry)
     store = open_run_folder(run)
-    total = len(run.jobs)
+    kept = len(store.finished_ids() & {job.id for job in run.jobs})
+    total = len(run.jobs) - kept
     console.print(
-        f"[bold]ganbench[/] {total} trials ({len(run.skipped)} skipped) on {request.dataset}, "
-        f"budget {request.budget} each, device {run.session_key.device} -> {request.out}"
+        f"[bold]ganbench[/] {len(run.jobs)} trials ({total} to run, {kept} kept from an earlier run, "
+        f"{len(run.skipped)} skipped) on {request.dataset}, budget {request.budget} each, "
+        f"device {run.session_key.device} -> {request.out}"
     )
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),

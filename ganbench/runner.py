@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,7 +206,3 @@ def execute(
 
 def _trial_row(job: TrialJob) -> dict[str, Any]:
     return {"id": job.id, "position": job.position, **job.config()}
-
-
-def command_line() -> str:
-    return " ".join(["ganbench", *sys.argv[1:]])

@@ -1,0 +1,106 @@
+"""End to end through the command line, with the tiny test plugin (fast) and the built-ins."""
+import sqlite3
+
+import pytest
+
+from ganbench.cli import main
+
+TOY = ["--plugin", "toy_plugin"]
+TOY_RUN = [*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "40steps",
+           "--seeds", "2", "--metrics", "mean-gap"]
+
+
+def rows(folder, sql):
+    with sqlite3.connect(folder / "results.sqlite") as db:
+        return db.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "toy"
+    assert main([*TOY_RUN, "--out", str(out)]) == 0
+    return out
+
+
+def test_run_writes_database_pictures_weights_manifest_and_report(toy_run):
+    trials = rows(toy_run, "SELECT model, loss, seed, status, steps, steps_per_s, samples, generator FROM trials ORDER BY seed")
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in trials] == [("toy-mlp", "toy-ns", 0, "done", 40), ("toy-mlp", "toy-ns", 1, "done", 40)]
+    assert all(t[5] > 0 and (toy_run / t[6]).is_file() and (toy_run / t[7]).is_file() for t in trials)
+    checkpoints = rows(toy_run, "SELECT trial_id, checkpoint, step FROM metrics WHERE name = 'mean-gap' ORDER BY trial_id, checkpoint")
+    assert len(checkpoints) == 8 and [c[2] for c in checkpoints[:4]] == [10, 20, 30, 40]
+    assert rows(toy_run, "SELECT count(*) FROM scalars WHERE name = 'd_loss'")[0][0] >= 8
+    report = (toy_run / "report.md").read_text()
+    assert report.count("| toy-mlp ") == 2 and "mean-gap" in report and "40steps" in report
+    assert (toy_run / "results.csv").read_text().count("toy-mlp") == 2
+    import json
+
+    manifest = json.loads(rows(toy_run, "SELECT value FROM run WHERE key = 'manifest'")[0][0])
+    assert manifest["versions"]["torch"] and "toy_plugin" in {p["name"] for p in manifest["plugins"]}
+    assert manifest["command"].startswith("ganbench --plugin toy_plugin run")
+
+
+def test_generator_weights_load_with_weights_only(toy_run):
+    import torch
+
+    [path] = rows(toy_run, "SELECT generator FROM trials WHERE seed = 0")[0]
+    state = torch.load(toy_run / path, weights_only=True)
+    assert any(name.endswith("weight") for name in state)
+
+
+def test_report_renders_again_from_the_database_alone(toy_run):
+    before = (toy_run / "report.md").read_text()
+    (toy_run / "report.md").unlink()
+    (toy_run / "results.csv").unlink()
+    assert main(["report", str(toy_run)]) == 0
+    assert (toy_run / "report.md").read_text() == before
+    assert (toy_run / "results.csv").is_file()
+
+
+def test_the_same_command_resumes_and_keeps_finished_trials(toy_run, capsys):
+    finished = rows(toy_run, "SELECT id, finished_at FROM trials ORDER BY id")
+    assert main([*TOY_RUN, "--out", str(toy_run)]) == 0
+    assert rows(toy_run, "SELECT id, finished_at FROM trials ORDER BY id") == finished
+    assert "0 to run, 2 kept from an earlier run" in capsys.readouterr().out
+
+
+def test_a_different_grid_in_the_same_folder_is_refused(toy_run, capsys):
+    assert main([*TOY_RUN[:-4], "--seeds", "3", "--metrics", "mean-gap", "--out", str(toy_run)]) == 2
+    assert "holds a run with a different grid" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--models", "toy-mpl"], "did you mean 'toy-mlp'"),
+        (["--budget", "30x"], "budget '30x' is not a budget"),
+        (["--budget=-5s"], "is not a budget"),
+        (["--budget", "0steps"], "must be more than zero"),
+        (["--seeds", "0"], "at least 1"),
+        (["--stabilisers", "nosuch"], "unknown stabiliser 'nosuch'"),
+        (["--dataset", "nosuch"], "unknown data set 'nosuch'"),
+        (["--metrics", "nosuch"], "unknown metric 'nosuch'"),
+        (["--executor", "nosuch"], "unknown executor 'nosuch'"),
+        (["--device", "cuda:7"], "device 'cuda:7'"),
+        (["--seeds", "two"], "invalid int value"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, arguments, message):
+    out = tmp_path / "run"
+    base = [*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "5steps",
+            "--metrics", "mean-gap", "--out", str(out)]
+    assert main(base + arguments) == 2  # the last of a repeated option wins
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and err.startswith("ganbench: error:")
+    assert not out.exists()
+
+
+def test_list_and_plugins_show_components_and_providers(capsys):
+    assert main([*TOY, "list", "models"]) == 0
+    out = capsys.readouterr().out
+    assert "toy-mlp" in out and "toy_plugin" in out
+    assert main(["list", "suites"]) == 0
+    out = capsys.readouterr().out
+    assert "quick" in out and "modes-2d" in out
+    assert main([*TOY, "plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "toy_plugin" in out and "built-in" in out and "toy-mlp" in out

@@ -16,6 +16,7 @@ from ganbench.budget import Budget
 from ganbench.errors import UsageError
 from ganbench.grid import split_list
 from ganbench.registry import KINDS
+from ganbench.train import FastPaths
 from ganbench.trial import PluginOptions, registry_for
 from ganbench.types import DataOptions, DataUnavailable
 
@@ -58,6 +59,10 @@ def build_parser() -> Parser:
     run.add_argument("--executor", default="local", help="how trials run: `ganbench list executors` (default: local)")
     run.add_argument("--workers", type=int, default=1, help="worker processes, for executors that use them")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
+    run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
+    run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
+    run.add_argument("--compile", action="store_true", help="torch.compile G and D (compiling happens in the first steps and counts against a time budget)")
+    run.add_argument("--cudnn-benchmark", action="store_true", help="let cuDNN autotune convolutions (CUDA only)")
 
     listing = commands.add_parser("list", help="list components with their provider")
     listing.add_argument("kind", nargs="?", default="all", choices=[*KINDS, "suites", "all"])
@@ -125,6 +130,7 @@ def request_from(args, plugins: PluginOptions):
         executor_options={"workers": args.workers},
         plugins=plugins,
         command=args.command_line,
+        fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
     )
 
 

@@ -22,6 +22,7 @@ from ganbench.errors import UsageError
 from ganbench.grid import plan_trials, select, stabiliser_sets
 from ganbench.registry import Registry
 from ganbench.store import Store
+from ganbench.train import FastPaths
 from ganbench.trial import PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session
 from ganbench.types import DataOptions
 
@@ -52,6 +53,7 @@ class RunRequest:
     plugins: PluginOptions = field(default_factory=PluginOptions)
     command: str = ""
     cache: str = field(default_factory=cache_dir)
+    fast: FastPaths = FastPaths()
 
 
 @dataclass
@@ -113,7 +115,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
         plan = trial.plan
         job = TrialJob(
             plan.model.name, plan.loss.name, plan.stabilisers, plan.seed, plan.hparams.as_dict(),
-            request.budget, request.checkpoints, key, tuple(trial.notes), position,
+            request.budget, request.checkpoints, key, tuple(trial.notes), position, request.fast,
         )
         if trial.skip_reason:
             skipped.append((job, trial.skip_reason))

@@ -25,6 +25,21 @@ class Diverged(Exception):
         self.step = step
 
 
+@dataclass(frozen=True)
+class FastPaths:
+    """Speed options, recorded with each trial; they change how fast a step runs, not what it computes.
+
+    ``amp``: None, "bf16" or "fp16" (autocast, with a gradient scaler per optimiser for fp16);
+    ``channels_last``: NHWC memory layout for image models; ``compile``: torch.compile G and D;
+    ``cudnn_benchmark``: let cuDNN autotune convolution algorithms (CUDA only).
+    """
+
+    amp: str | None = None
+    channels_last: bool = False
+    compile: bool = False
+    cudnn_benchmark: bool = False
+
+
 @dataclass
 class Setup:
     """Everything one trial trains: built fresh per trial, so no state leaks between trials."""
@@ -37,6 +52,14 @@ class Setup:
     stabilisers: list[Stabiliser]
     hparams: HParams
     seed: int
+    fast: FastPaths = FastPaths()
+    scaler_g: torch.amp.GradScaler | None = None
+    scaler_d: torch.amp.GradScaler | None = None
+
+    def autocast(self):
+        device = next(self.generator.parameters()).device.type
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.fast.amp or "")
+        return torch.autocast(device, dtype=dtype, enabled=dtype is not None)
 
 
 @dataclass
@@ -63,7 +86,20 @@ def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer '{hp.optimizer}': use adam or rmsprop")
 
 
-def build_setup(plan: TrialPlan, registry: Registry, device: torch.device) -> Setup:
+def optimiser_step(optimiser: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler | None) -> None:
+    optimiser.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimiser.step()
+    else:  # fp16: scale the loss so small gradients survive, unscale before the step
+        scaler.scale(loss).backward()
+        scaler.step(optimiser)
+        scaler.update()
+
+
+def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast: FastPaths = FastPaths()) -> Setup:
+    if fast.amp not in (None, "bf16", "fp16"):
+        raise ValueError(f"amp '{fast.amp}': use bf16 or fp16")
     torch.manual_seed(plan.seed)
     stabilisers = [
         registry.get("stabilisers", choice.name).factory(**dict(choice.params)) for choice in plan.stabilisers
@@ -77,16 +113,19 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device) -> Se
     for stabiliser in stabilisers:
         critic = stabiliser.wrap_critic(critic)
     critic = critic.to(device)
-    return Setup(
-        generator,
-        critic,
-        make_optimiser(hp, generator.parameters(), hp.lr_g),
-        make_optimiser(hp, critic.parameters(), hp.lr_d),
-        plan.loss,
-        stabilisers,
-        hp,
-        plan.seed,
-    )
+    if fast.channels_last and plan.data_shape.kind == "image":
+        generator = generator.to(memory_format=torch.channels_last)
+        critic = critic.to(memory_format=torch.channels_last)
+    if fast.cudnn_benchmark and device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    opt_g = make_optimiser(hp, generator.parameters(), hp.lr_g)
+    opt_d = make_optimiser(hp, critic.parameters(), hp.lr_d)
+    if fast.compile:
+        # The compiled wrappers share parameters with the originals and pass attribute
+        # look-ups (features, head, constrain) through to them.
+        generator, critic = torch.compile(generator), torch.compile(critic)
+    scalers = (torch.amp.GradScaler(device.type), torch.amp.GradScaler(device.type)) if fast.amp == "fp16" else (None, None)
+    return Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
 
 
 def train(
@@ -122,33 +161,31 @@ def train(
 
         # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
         for _ in range(hp.n_critic):
-            real = critic_view(data.sample(batch, rng), progress)
-            with torch.no_grad():
-                fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
-            real_scores, fake_scores = D(real), D(fake)
-            loss_d = loss.d_loss(real_scores, fake_scores, **label)
-            for stabiliser in stabilisers:
-                penalty = stabiliser.d_penalty(D, real, fake)
-                if penalty is not None:
-                    loss_d = loss_d + penalty
-            setup.opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            setup.opt_d.step()
+            with setup.autocast():
+                real = critic_view(data.sample(batch, rng), progress)
+                with torch.no_grad():
+                    fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+                real_scores, fake_scores = D(real), D(fake)
+                loss_d = loss.d_loss(real_scores, fake_scores, **label)
+                for stabiliser in stabilisers:
+                    penalty = stabiliser.d_penalty(D, real, fake)
+                    if penalty is not None:
+                        loss_d = loss_d + penalty
+            optimiser_step(setup.opt_d, loss_d, setup.scaler_d)
             D.constrain()
             for stabiliser in stabilisers:
                 stabiliser.after_d_step(D)
 
         # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
-        fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
-        fake_scores = D(fake)
-        with torch.no_grad():
-            real_for_g = D(real) if loss.g_uses_real else None
-        loss_g = loss.g_loss(fake_scores, real_for_g)
-        for stabiliser in stabilisers:
-            loss_g = stabiliser.g_loss(D, real, fake, loss_g)
-        setup.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        setup.opt_g.step()
+        with setup.autocast():
+            fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+            fake_scores = D(fake)
+            with torch.no_grad():
+                real_for_g = D(real) if loss.g_uses_real else None
+            loss_g = loss.g_loss(fake_scores, real_for_g)
+            for stabiliser in stabilisers:
+                loss_g = stabiliser.g_loss(D, real, fake, loss_g)
+        optimiser_step(setup.opt_g, loss_g, setup.scaler_g)
         for stabiliser in stabilisers:
             stabiliser.after_g_step(G)
 

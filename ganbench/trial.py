@@ -11,7 +11,7 @@ import io
 import json
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
@@ -20,7 +20,7 @@ from ganbench.budget import Budget, TrainingClock, Usage
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
 from ganbench.registry import Registry, load_registry
-from ganbench.train import Diverged, Scalar, build_setup, train
+from ganbench.train import Diverged, FastPaths, Scalar, build_setup, train
 from ganbench.types import DataOptions, Dataset, DatasetSpec, MetricContext, StabiliserChoice, TrialPlan
 
 
@@ -94,6 +94,7 @@ class TrialJob:
     session: SessionKey
     notes: tuple[str, ...] = ()
     position: int = 0
+    fast: FastPaths = FastPaths()
 
     def config(self) -> dict[str, Any]:
         return {
@@ -109,6 +110,7 @@ class TrialJob:
             "device": self.session.device,
             "metrics": list(self.session.metrics) if self.session.metrics is not None else "default",
             "metric_options": dict(self.session.metric_options),
+            "fast_paths": asdict(self.fast),
         }
 
     @property
@@ -161,7 +163,7 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     try:
         hook.ganbench_trial_started(trial=config)
         plan = plan_for(job, current)
-        setup = build_setup(plan, current.registry, device)
+        setup = build_setup(plan, current.registry, device, job.fast)
         clock = TrainingClock(device)
 
         def on_checkpoint(index: int, usage: Usage) -> None:

@@ -89,3 +89,22 @@ def test_throughput_is_measured_after_warm_up():
     result = tiny(steps=60)
     assert result.steps_per_s > 0 and math.isfinite(result.steps_per_s)
     assert result.images_per_s == pytest.approx(result.steps_per_s * 32)
+
+
+@pytest.mark.parametrize(
+    "fast",
+    [dict(amp="bf16"), dict(amp="fp16"), dict(channels_last=True), dict(cudnn_benchmark=True), dict(compile=True)],
+    ids=["bf16", "fp16", "channels-last", "cudnn-benchmark", "compile"],
+)
+def test_fast_paths_complete_and_are_recorded(fast):
+    from ganbench.train import FastPaths
+    from ganbench.trial import TrialJob, run_trial
+
+    options = FastPaths(**fast)
+    job = TrialJob(**{**_job_fields(None), "budget": Budget("steps", 6), "fast": options})
+    result = run_trial(job)
+    assert result.status == "done", result.reason
+    assert job.config()["fast_paths"] == {**FastPaths().__dict__, **fast}
+    plain = TrialJob(**{**_job_fields(None), "budget": Budget("steps", 6)})
+    assert plain.id != job.id  # a fast path is part of what the trial is
+    assert all(math.isfinite(s.value) for s in result.scalars)

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS metrics (
     trial_id TEXT, checkpoint INTEGER, step INTEGER, seconds REAL, name TEXT, column_name TEXT,
     value REAL, higher_is_better INTEGER, extractor TEXT, n_samples INTEGER
 );
+CREATE TABLE IF NOT EXISTS pictures (trial_id TEXT, checkpoint INTEGER, step INTEGER, seconds REAL, path TEXT);
 CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
@@ -72,18 +73,15 @@ class Store:
 
     def record(self, trial: dict[str, Any], result: Any, notes: list[str] | tuple[str, ...] = ()) -> None:
         """Write one trial's outcome (a TrialResult), replacing an earlier attempt, in one transaction."""
-        samples = generator = None
-        if result.samples_png:
-            samples = f"samples/{result.id}.png"
-            (self.folder / "samples").mkdir(exist_ok=True)
-            (self.folder / samples).write_bytes(result.samples_png)
-        if result.generator_state:
-            generator = f"generators/{result.id}.pt"
-            (self.folder / "generators").mkdir(exist_ok=True)
-            (self.folder / generator).write_bytes(result.generator_state)
+        pictures = [
+            (result.id, p.checkpoint, p.step, p.seconds, self._write(f"samples/{result.id}-checkpoint{p.checkpoint}.png", p.png))
+            for p in result.pictures
+        ]
+        samples = pictures[-1][-1] if pictures and result.status == "done" else None
+        generator = self._write(f"generators/{result.id}.pt", result.generator_state) if result.generator_state else None
         usage = result.usage
         with self.connection:
-            for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id")):
+            for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id"), ("pictures", "trial_id")):
                 self.connection.execute(f"DELETE FROM {table} WHERE {key} = ?", (result.id,))
             self.connection.execute(
                 "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,datetime('now'))",
@@ -108,6 +106,13 @@ class Store:
                     for c in result.checkpoints
                 ],
             )
+            self.connection.executemany("INSERT INTO pictures VALUES (?,?,?,?,?)", pictures)
+
+    def _write(self, relative: str, data: bytes) -> str:
+        path = self.folder / relative
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        return relative
 
     # ----------------------------------------------------------------- reading
 

@@ -209,12 +209,14 @@ def train(
             seconds = clock.seconds
             outcome.scalars += [Scalar(usage.steps, seconds, name, value) for name, value in values.items()]
             on_log(usage, values)
-        while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
+        if budget.checkpoint_due(usage, done_checkpoints, checkpoints):
             clock.pause()
             usage.seconds = clock.seconds
-            on_checkpoint(done_checkpoints, usage)
-            done_checkpoints += 1
-            clock.start()
+            while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
+                on_checkpoint(done_checkpoints, usage)
+                done_checkpoints += 1
+            if budget.fraction(usage) < 1.0:
+                clock.start()
     clock.pause()
     usage.seconds = clock.seconds
 

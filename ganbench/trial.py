@@ -128,6 +128,16 @@ class CheckpointValue:
 
 
 @dataclass
+class CheckpointPicture:
+    """Samples from fixed latents at a checkpoint: an image grid, or 2D points over the modes."""
+
+    checkpoint: int
+    step: int
+    seconds: float
+    png: bytes
+
+
+@dataclass
 class TrialResult:
     id: str
     status: str  # done | diverged | oom | error | interrupted | skipped
@@ -140,12 +150,32 @@ class TrialResult:
     peak_memory_mb: float | None = None
     scalars: list[Scalar] = field(default_factory=list)
     checkpoints: list[CheckpointValue] = field(default_factory=list)
-    samples_png: bytes | None = None
+    pictures: list[CheckpointPicture] = field(default_factory=list)
     generator_state: bytes | None = None
 
     @property
     def error(self) -> str:
         return self.reason if self.status not in ("done", "skipped") else ""
+
+
+INTERRUPTED = "interrupted by the user (Ctrl-C); run the same command again to redo it"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C reached an executor that runs trials elsewhere: ``results`` says which were cut short.
+
+    An executor raises it from ``run`` with an 'interrupted' :class:`TrialResult` for every trial
+    in flight, so the runner records them before it stops; in-process executors need not, as
+    ``run_trial`` itself returns the interrupted result.
+    """
+
+    def __init__(self, results: list[TrialResult]):
+        super().__init__(f"{len(results)} trials interrupted")
+        self.results = results
+
+
+def interrupted(job: TrialJob) -> TrialResult:
+    return TrialResult(job.id, "interrupted", INTERRUPTED)
 
 
 def run_trial(job: TrialJob, on_log=None) -> TrialResult:
@@ -170,6 +200,8 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             started = time.perf_counter()
             measurements = current.evaluator.evaluate(setup.generator, setup.hparams.z_dim, job.seed)
             result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
+            picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
+            result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
             result.eval_seconds += time.perf_counter() - started
             hook.ganbench_checkpoint(
                 trial=config, checkpoint=index, step=usage.steps, seconds=usage.seconds, measurements=measurements
@@ -182,7 +214,6 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         result.status = "done"
         result.usage, result.scalars = outcome.usage, outcome.scalars
         result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
-        result.samples_png = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
         buffer = io.BytesIO()
         torch.save(setup.generator.state_dict(), buffer)
         result.generator_state = buffer.getvalue()
@@ -190,9 +221,8 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         _failed(result, "diverged", error)
     except torch.cuda.OutOfMemoryError as error:
         _failed(result, "oom", error)
-    except KeyboardInterrupt as error:
-        _failed(result, "interrupted", error)
-        raise
+    except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
+        result.status, result.reason = "interrupted", INTERRUPTED
     except Exception as error:
         _failed(result, "error", error)
     finally:

@@ -157,7 +157,7 @@ class LossSpec(Record):
     """
 
     d_loss: Callable[..., torch.Tensor]
-    g_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    g_loss: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
     uses_labels: bool = False
     # Relativistic losses read D(real) in G's loss; for the others ``g_loss`` gets None and
     # the step saves a forward pass.

@@ -1,7 +1,14 @@
-"""Built-in losses, registered through the `ganbench` entry-point group like any third-party plugin."""
+"""Built-in losses, registered through the `ganbench` entry-point group like any third-party plugin.
+
+``minimax`` and ``ns`` (Goodfellow et al. 2014), ``wasserstein`` (Arjovsky et al. 2017),
+``hinge`` (Lim & Ye 2017; Miyato et al. 2018) and ``lsgan`` (Mao et al. 2017), all on raw
+critic scores: see :mod:`ganbench_plugins.losses.standard`.
+"""
 from ganbench import hookimpl
+
+from . import standard
 
 
 @hookimpl
 def ganbench_losses():
-    return []
+    return standard.specs()

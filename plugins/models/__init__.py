@@ -1,7 +1,19 @@
-"""Built-in models, registered through the `ganbench` entry-point group like any third-party plugin."""
+"""Built-in models, registered through the `ganbench` entry-point group like any third-party plugin.
+
+* ``dcgan``: Radford et al. 2015, convolutional, BatchNorm in both networks (images, 16-64 px);
+* ``wgan``: Arjovsky et al. 2017, the DCGAN generator and a weight-clipped critic (images);
+* ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors).
+
+Each module builds a fresh record in ``spec()``: the registry stamps records with their
+provider, so two plugin managers never share (or fight over) one record.
+"""
 from ganbench import hookimpl
+
+from . import dcgan, mlp, wgan
+
+MODULES = (dcgan, wgan, mlp)
 
 
 @hookimpl
 def ganbench_models():
-    return []
+    return [module.spec() for module in MODULES]

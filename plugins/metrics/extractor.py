@@ -1,0 +1,180 @@
+"""Which feature extractor a metric uses, and the ganbench-trained network as a torch-fidelity extractor.
+
+torch-fidelity computes FID, KID, IS and precision/recall from a *registered* feature
+extractor: a :class:`FeatureExtractorBase` subclass that takes uint8 images (N, 3, H, W)
+(grey images with the grey channel repeated) and returns a tuple of named feature tensors.
+:func:`register` wraps a trained :class:`~.feature_net.FeatureNet` that way: it converts the
+uint8 input back to [-1, 1], keeps one channel for a grey network, and returns
+
+* ``features``: the network's 128-d embedding (FID, KID, precision/recall), and
+* ``logits``: its class logits (Inception Score).
+
+A *per-channel* extractor (Stacked MNIST) runs a single-digit network on each channel:
+``features`` are the three embeddings side by side, and ``logits`` are the joint
+log-probabilities of the 1,000 digit triples, ``log p(a) + log p(b) + log p(c)``.
+
+The metric option ``fid_extractor`` picks the extractor for every torch-fidelity metric:
+``auto`` (the default) is the ganbench network for labelled images and torch-fidelity's
+standard ``inception-v3-compat`` otherwise; ``fid_weights`` names a local Inception weights
+file. Without that file and without a network connection :class:`FeatureWeightsUnavailable`
+says so in one line.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch_fidelity import register_feature_extractor
+from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+from ganbench.errors import UsageError
+from ganbench.types import Dataset, MetricContext
+
+from . import feature_net
+
+INCEPTION = "inception-v3-compat"
+FEATURES = ("features", "logits")
+DOWNLOAD_TIMEOUT_S = 20  # per blocking socket operation: a dead route fails instead of hanging
+
+
+class FeatureWeightsUnavailable(UsageError):
+    """A feature extractor's weights are neither on disk nor downloadable; the message is one line."""
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """Images in [-1, 1] (N, C, H, W) -> torch-fidelity's input: uint8 (N, 3, H, W) on the CPU, grey repeated."""
+    x = ((x.detach().float() + 1) * 127.5).round_().clamp_(0, 255).to(torch.uint8).cpu()
+    if x.shape[1] == 1:
+        x = x.expand(-1, 3, -1, -1).contiguous()
+    if x.shape[1] != 3:
+        raise ValueError(f"torch-fidelity takes images with 1 or 3 channels, not {x.shape[1]}")
+    return x
+
+
+class NetExtractor(FeatureExtractorBase):
+    """Base of the classes :func:`register` makes; ``network`` and ``per_channel`` are set on each subclass."""
+
+    network: feature_net.FeatureNet
+    per_channel: bool = False
+
+    def __init__(self, name: str, features_list: list[str], **kwargs: Any):
+        super().__init__(name, features_list)
+        self.net = self.network  # shared, not copied: torch-fidelity makes an instance per call
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return FEATURES
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        return "logits" if metric == "isc" else "features"
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> torch.Tensor:
+        raise NotImplementedError("ganbench feature networks are not compiled")
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected uint8 images (N, 3, H, W), got {x.dtype} {tuple(x.shape)}")
+        x = x.float() / 127.5 - 1
+        if self.per_channel:
+            parts = [self.net.features_and_logits(x[:, k : k + 1]) for k in range(3)]
+            features = torch.cat([f for f, _ in parts], dim=1)
+            a, b, c = (logits.log_softmax(dim=1) for _, logits in parts)
+            k = a.shape[1]
+            logits = (a[:, :, None, None] + b[:, None, :, None] + c[:, None, None, :]).reshape(-1, k**3)
+        else:
+            if self.net.in_channels == 1:
+                x = x.mean(dim=1, keepdim=True)  # the grey channel torch-fidelity repeated
+            features, logits = self.net.features_and_logits(x)
+        out = {"features": features, "logits": logits}
+        return tuple(out[name] for name in self.features_list)
+
+
+def register(name: str, net: feature_net.FeatureNet, per_channel: bool = False) -> str:
+    """Register ``net`` with torch-fidelity under ``name`` (a cache key: data fingerprint and version)."""
+    cls = type(f"NetExtractor_{name}", (NetExtractor,), {"network": net.eval(), "per_channel": per_channel})
+    if name in FEATURE_EXTRACTORS_REGISTRY:
+        # torch-fidelity refuses a second registration of a name. Ours encode the data fingerprint,
+        # architecture version and seed, so the weights are the same; only the object is new.
+        FEATURE_EXTRACTORS_REGISTRY[name] = cls
+    else:
+        register_feature_extractor(name, cls)
+    return name
+
+
+@dataclass
+class Extractor:
+    """The extractor chosen for a run: what torch-fidelity is told, and the label a column carries."""
+
+    name: str  # torch-fidelity's registry name, part of every cache file name
+    label: str  # Measurement.extractor
+    cuda: bool
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    net: feature_net.TrainedNet | None = None
+
+    def fidelity_kwargs(self, cache_root: str) -> dict[str, Any]:
+        return dict(feature_extractor=self.name, cuda=self.cuda, cache_root=cache_root, verbose=False,
+                    save_cpu_ram=True,  # no DataLoader worker processes, precision/recall in parts
+                    batch_size=500, **self.kwargs)
+
+
+def choose(context: MetricContext, trained: feature_net.TrainedNet | None = None,
+           per_channel: bool = False) -> Extractor:
+    """The extractor ``options["fid_extractor"]`` asks for ('auto', 'ganbench' or 'inception-v3-compat')."""
+    dataset, options = context.dataset, context.options
+    wanted = str(options.get("fid_extractor", "auto"))
+    cuda = torch.device(context.device).type == "cuda"
+    if wanted == "auto":
+        wanted = "ganbench" if (trained is not None or has_labelled_images(dataset)) else INCEPTION
+    if wanted == "ganbench":
+        if trained is None:
+            trained = feature_net.load_or_train(dataset, context.cache_dir, context.device)
+        name = register(f"ganbench-cnn-{trained.key}", trained.net, per_channel)
+        return Extractor(name, f"ganbench-{dataset.name}-cnn", cuda, net=trained)
+    if wanted == INCEPTION:
+        kwargs = inception_kwargs(options.get("fid_weights"))
+        return Extractor(INCEPTION, INCEPTION, cuda, kwargs)
+    raise UsageError(f"fid_extractor '{wanted}' is not known: use auto, ganbench or {INCEPTION}")
+
+
+def has_labelled_images(dataset: Dataset) -> bool:
+    return dataset.labels is not None and dataset.x.dim() == 4
+
+
+def inception_kwargs(weights: str | None) -> dict[str, Any]:
+    """torch-fidelity's Inception, loaded once now so that missing weights fail here, in one line."""
+    fix = "pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth) or run once on a connected machine"
+    kwargs: dict[str, Any] = {}
+    if weights:
+        if not os.path.isfile(weights):
+            raise FeatureWeightsUnavailable(f"Inception weights file '{weights}' does not exist; {fix}")
+        try:  # torch-fidelity unpickles the file in full; accept only a plain tensors-and-numbers file
+            torch.load(weights, map_location="cpu", weights_only=True)
+        except Exception as error:
+            raise FeatureWeightsUnavailable(
+                f"{INCEPTION} weights could not be read from '{weights}' ({_first_line(error)}); {fix}") from None
+        kwargs["feature_extractor_weights_path"] = os.path.abspath(weights)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        FEATURE_EXTRACTORS_REGISTRY[INCEPTION](INCEPTION, ["2048"], verbose=False, **kwargs)
+    except Exception as error:  # URLError (offline), a truncated download, a state dict of another network
+        what = f"could not be read from '{weights}'" if weights else "are not cached and could not be downloaded"
+        raise FeatureWeightsUnavailable(f"{INCEPTION} weights {what} ({_first_line(error)}); {fix}") from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    return kwargs
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:160]

@@ -1,0 +1,93 @@
+"""The real side of every torch-fidelity metric: the reference images and their cache entry.
+
+torch-fidelity caches an input's features and FID statistics under ``cache_root`` when the
+input has a cache name; ganbench names the reference set after the data set's fingerprint,
+the subset drawn from it, its size and the image side, and torch-fidelity appends the
+extractor's name. So the statistics are computed once per (data, subset, image size,
+extractor) and every later run, trial and checkpoint reads them back.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch_fidelity
+
+from ganbench.types import MetricContext
+
+from .extractor import Extractor, to_uint8
+
+REFERENCE_SAMPLES = 50_000  # the usual FID reference size; smaller data sets are used whole
+
+
+class ImageTensors(torch.utils.data.Dataset):
+    """Images as torch-fidelity reads them (uint8, 3 channels), converted one by one if given in [-1, 1]."""
+
+    def __init__(self, images: torch.Tensor):
+        self.images = images
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        item = self.images[index]
+        return item if item.dtype == torch.uint8 else to_uint8(item[None])[0]
+
+
+@dataclass
+class Reference:
+    """The real images a metric compares against, by cache name; the images are built only on a cache miss."""
+
+    context: MetricContext
+    n: int
+    cache_name: str
+    cache_root: str
+    seconds: float = 0.0  # time spent preparing the reference statistics in this process
+    computed: bool = False  # False when they came from the cache
+    _images: ImageTensors | None = None
+
+    @classmethod
+    def of(cls, context: MetricContext) -> Reference:
+        dataset = context.dataset
+        n = min(len(dataset), int(context.options.get("fid_reference_samples", REFERENCE_SAMPLES)))
+        subset = "all" if n == len(dataset) else f"random{n}"
+        name = f"ganbench-{dataset.name}-{dataset.fingerprint()}-{subset}-{dataset.shape.size}px"
+        return cls(context, n, name, os.path.join(context.cache_dir, "fidelity"))
+
+    def images(self) -> ImageTensors:
+        """The reference images, converted lazily: torch-fidelity reads them only on a cache miss."""
+        if self._images is None:
+            x = self.context.dataset.x.detach()
+            if self.n < len(x):  # a fixed random subset: data sets are often stored sorted by class
+                index = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[: self.n]
+                x = x[index.to(x.device)]
+            self._images = ImageTensors(x)
+        return self._images
+
+    def inputs(self) -> dict[str, Any]:
+        """input2 for torch_fidelity.calculate_metrics: read from the cache when it is there."""
+        return {"input2": self.images(), "input2_cache_name": self.cache_name}
+
+    def prepare(self, extractor: Extractor, **metric: Any) -> None:
+        """Compute and cache the reference's features (and FID statistics with fid=True), unless cached.
+
+        The reference is given as both inputs under one cache name: torch-fidelity extracts its
+        features once, caches them, and reads them back for the second input.
+        """
+        started = time.perf_counter()
+        before = self.cached_files()
+        images = self.images()
+        torch_fidelity.calculate_metrics(
+            input1=images, input1_cache_name=self.cache_name, input2=images, input2_cache_name=self.cache_name,
+            **metric, **extractor.fidelity_kwargs(self.cache_root),
+        )
+        self.computed = self.cached_files() != before
+        self.seconds = time.perf_counter() - started
+
+    def cached_files(self) -> set[str]:
+        if not os.path.isdir(self.cache_root):
+            return set()
+        return {f for f in os.listdir(self.cache_root) if f.startswith(self.cache_name + "-")}

@@ -1,0 +1,50 @@
+"""The built-in metric records: named, described, cited, and honest about what they apply to."""
+from __future__ import annotations
+
+import torch
+
+from ganbench.types import Dataset, MetricSpec
+from ganbench_plugins import metrics
+
+try:
+    from test_metrics_data import digits, ring, stacked
+except ModuleNotFoundError:  # tests/plugins made a package
+    from .test_metrics_data import digits, ring, stacked
+
+
+def specs() -> dict[str, MetricSpec]:
+    return {spec.name: spec for spec in metrics.ganbench_metrics()}
+
+
+def test_every_spec_is_named_described_and_cited():
+    found = specs()
+    assert set(found) == {"fid", "kid", "inception-score", "precision-recall", "mode-coverage",
+                          "class-coverage", "stacked-mnist-modes"}
+    for spec in found.values():
+        assert isinstance(spec, MetricSpec)
+        assert spec.description and "\n" not in spec.description
+        assert spec.source
+        assert callable(spec.factory) and callable(spec.applies_to)
+
+
+def test_costly_torch_fidelity_extras_are_opt_in():
+    found = specs()
+    assert found["fid"].default
+    assert not found["kid"].default and not found["inception-score"].default and not found["precision-recall"].default
+
+
+def applying(dataset: Dataset) -> set[str]:
+    return {name for name, spec in specs().items() if spec.applies_to(dataset) is None}
+
+
+def test_each_kind_of_data_gets_the_metrics_that_fit_it_and_a_reason_for_the_rest():
+    single = digits()
+    assert applying(ring()) == {"mode-coverage"}
+    assert applying(single) == {"fid", "kid", "inception-score", "precision-recall", "class-coverage"}
+    assert applying(stacked(single, 10)) == {"fid", "kid", "inception-score", "precision-recall", "stacked-mnist-modes"}
+    unlabelled = Dataset("faces", torch.zeros(4, 3, 16, 16))
+    assert applying(unlabelled) == {"fid", "kid", "inception-score", "precision-recall"}
+    for spec in specs().values():
+        for dataset in (ring(), single, unlabelled):
+            reason = spec.applies_to(dataset)
+            assert reason is None or (isinstance(reason, str) and reason and "\n" not in reason)

@@ -10,6 +10,10 @@ match the specs below. It is found through the ``ganbench`` entry-point group::
 Discovery hooks take no arguments and return a list of records (or yield them). Event hooks
 are told what happened; an implementation may take fewer arguments than the spec names, so
 specs can grow without breaking plugins.
+
+docs/plugins.md is the guide: load order, switches, every hook with its signature, what the
+training step calls and when; tests/test_hookspecs.py keeps it true to this module.
+`ganbench new-plugin NAME --kind KIND` writes a package to start from.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def ganbench_models() -> Iterable[Any]:
-    """Return :class:`~ganbench.types.ModelSpec` records.
+    """Return :class:`~ganbench.types.ModelSpec` records: G and D builders, defaults, supported data.
 
     Example::
 
@@ -108,7 +112,8 @@ def ganbench_datasets() -> Iterable[Any]:
         from ganbench.types import Dataset, DatasetSpec
 
         def load(options):
-            angles = torch.rand(10_000) * 6.2832
+            g = torch.Generator().manual_seed(0)  # the same data every time
+            angles = torch.rand(10_000, generator=g) * 6.2832
             x = torch.stack([angles.cos(), angles.sin()], dim=1)
             return Dataset(name="circle", x=x)
 
@@ -152,9 +157,10 @@ def ganbench_executors() -> Iterable[Any]:
         from ganbench.types import Executor, ExecutorSpec
 
         class Reversed(Executor):
-            def run(self, jobs, run_one):
+            def run(self, jobs, run_one, on_log=None):
+                # on_log(job) is a progress callback for the job; pass it on when running in-process
                 for job in reversed(jobs):
-                    yield run_one(job)
+                    yield run_one(job, on_log=on_log(job) if on_log else None)
 
         @hookimpl
         def ganbench_executors():

@@ -1,12 +1,42 @@
-"""Helpers for testing plugins: a tiny trial through the real harness, on the CPU, in seconds."""
+"""The testing kit for plugins: a tiny trial through the real harness, on the CPU, in seconds.
+
+Installed with ganbench as a pytest plugin (entry point ``pytest11``), so a plugin package's
+tests can use, with no conftest::
+
+    import mylosses
+    from ganbench.testing import assert_trial_ok
+
+    def test_trains(ganbench_plugins):
+        ganbench_plugins.register(mylosses)          # for this test only
+        result = ganbench_plugins.run("mlp", "mylosses", dataset="ring8", steps=3)
+        assert_trial_ok(result)
+
+    def test_keeps_the_contract(ganbench_plugins):
+        ganbench_plugins.register(mylosses)
+        ganbench_plugins.assert_conforms("loss", "mylosses")
+
+The fixture's registry holds the built-ins and the plugins registered in the test, never the
+other installed plugins, and nothing registered in one test is seen by the next.
+"""
 from __future__ import annotations
 
+import itertools
+import math
+import sys
 import tempfile
+import types
+from collections.abc import Iterator
 
 from ganbench.budget import Budget
 from ganbench.grid import check_trial, stabiliser_sets
+from ganbench.registry import Registry
 from ganbench.trial import PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session
 from ganbench.types import DataOptions, TrialPlan
+
+try:
+    import pytest
+except ImportError:  # the kit works without pytest; only the fixture needs it
+    pytest = None  # type: ignore[assignment]
 
 
 def run_tiny_trial(
@@ -39,3 +69,106 @@ def run_tiny_trial(
     if planned.skip_reason:
         return TrialResult(job.id, "skipped", planned.skip_reason)
     return run_trial(job)
+
+
+def forget_registries() -> None:
+    """Drop the registries and sessions ganbench.trial caches per PluginOptions (they hold plugin records)."""
+    registry_for.cache_clear()
+    session.cache_clear()
+
+
+def assert_trial_ok(result: TrialResult) -> None:
+    """The trial finished ('done'), trained at least one step, and every logged loss is finite."""
+    assert result.status == "done", f"trial ended '{result.status}': {result.reason}\n{result.traceback}"
+    assert result.usage.steps > 0, "the trial trained no step"
+    bad = [(s.step, s.name, s.value) for s in result.scalars if not math.isfinite(s.value)]
+    assert not bad, f"not finite: {bad}"
+    measured = [c.measurement for c in result.checkpoints]
+    bad_metrics = [m.column for m in measured if not math.isfinite(m.value)]
+    assert not bad_metrics, f"metrics not finite: {bad_metrics}"
+
+
+def assert_conforms(results) -> None:
+    """Every conformance check (from :func:`ganbench.conformance.check`) passed."""
+    failed = [f"{r.check}: {r.detail}" for r in results if not r.passed]
+    assert not failed, "conformance checks failed:\n  " + "\n  ".join(failed)
+
+
+_numbers = itertools.count()
+
+
+class PluginKit:
+    """A registry of the built-ins plus the plugins registered here; what the fixture gives a test."""
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._owned: list[str] = []  # synthetic sys.modules entries to remove again
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a module (or any object with ``@hookimpl`` functions) for this test; returns its plugin name.
+
+        It loads exactly as ``--plugin MODULE`` would: an importable module keeps its name, any
+        other object is given a unique one.
+        """
+        if name is None and isinstance(plugin, types.ModuleType) and sys.modules.get(plugin.__name__) is plugin:
+            name = plugin.__name__
+        elif name is None or sys.modules.get(name) is not plugin:
+            name = name or f"ganbench_test_plugin_{next(_numbers)}"
+            if name in sys.modules:
+                raise ValueError(f"'{name}' is already a module name; register under another")
+            sys.modules[name] = plugin  # type: ignore[assignment]
+            self._owned.append(name)
+        if name not in self._names:
+            self._names.append(name)
+        forget_registries()
+        return name
+
+    def unregister(self, name: str) -> None:
+        self._names.remove(name)
+        if name in self._owned:
+            self._owned.remove(name)
+            del sys.modules[name]
+        forget_registries()
+
+    @property
+    def options(self) -> PluginOptions:
+        """Built-ins plus what was registered here; installed external plugins stay out."""
+        return PluginOptions(external=False, modules=tuple(self._names), strict=True)
+
+    @property
+    def registry(self) -> Registry:
+        return registry_for(self.options)
+
+    def run(self, model: str, loss: str, stabilisers: str = "none", dataset: str = "ring8", steps: int = 3,
+            seed: int = 0, **options) -> TrialResult:
+        """A tiny trial (CPU, ``steps`` generator steps) through the real harness; see :func:`run_tiny_trial`."""
+        return run_tiny_trial(model, loss, stabilisers, dataset, steps, seed, plugins=self.options, **options)
+
+    def check(self, kind: str | None, name: str):
+        """The conformance checks of one component: a list of ``(check, passed, detail)``."""
+        from ganbench.conformance import check
+
+        return check(kind, name, registry=self.registry, plugins=self.options)
+
+    def assert_conforms(self, kind: str | None, name: str) -> None:
+        assert_conforms(self.check(kind, name))
+
+    def close(self) -> None:
+        for name in list(self._owned):
+            del sys.modules[name]
+        self._names.clear()
+        self._owned.clear()
+        forget_registries()
+
+
+if pytest is not None:
+
+    @pytest.fixture
+    def ganbench_plugins() -> Iterator[PluginKit]:
+        """A fresh registry of the built-ins; ``register(plugin)`` adds one for this test only."""
+        forget_registries()
+        kit = PluginKit()
+        try:
+            yield kit
+        finally:
+            kit.close()

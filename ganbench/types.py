@@ -322,6 +322,10 @@ class MetricContext:
 class Metric:
     """Computes measurements from a sampler ``sample(n) -> samples in [-1, 1] on the device``."""
 
+    #: Facts about how the metric was prepared, recorded with the run and shown in its report,
+    #: e.g. {"classifier_heldout_accuracy": 0.994}. Set it in ``__init__``.
+    info: Mapping[str, Any] = {}
+
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         raise NotImplementedError
 

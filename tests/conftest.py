@@ -18,3 +18,7 @@ def cache_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _isolated_cache(cache_dir, monkeypatch):
     monkeypatch.setenv("GANBENCH_CACHE", str(cache_dir))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: installs packages or trains for longer; part of the default run, select with -m slow")

@@ -47,6 +47,9 @@ class FID(Metric):
         self.extractor = choose_extractor(context)
         self.reference = Reference.of(context)
         self.reference.prepare(self.extractor, fid=True)
+        self.info = {"extractor": self.extractor.label, "generated_samples": self.n}
+        if self.extractor.net is not None:
+            self.info["extractor_heldout_accuracy"] = self.extractor.net.heldout_accuracy
 
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         fake = ImageTensors(extractors.to_uint8(sample(self.n)))

@@ -1,0 +1,58 @@
+"""`ganbench check-plugin` and ganbench.conformance: built-ins pass, broken plugins fail with a clear line."""
+import pytest
+
+from ganbench.cli import main
+from ganbench.conformance import check, failures, kind_of
+from ganbench.errors import UsageError
+from ganbench.plugins import BUILTIN_DISTRIBUTION
+from ganbench.trial import PluginOptions, registry_for
+
+BUILTINS = PluginOptions(external=False)
+CHECKED = ("models", "losses", "stabilisers", "datasets", "executors")
+
+
+def builtin_names():
+    registry = registry_for(BUILTINS)
+    return [(kind, name) for kind in CHECKED for name in registry.names(kind)
+            if registry.get(kind, name).distribution == BUILTIN_DISTRIBUTION]
+
+
+@pytest.mark.parametrize("kind, name", builtin_names())
+def test_every_built_in_keeps_the_contract(kind, name):
+    results = check(kind, name, registry=registry_for(BUILTINS), plugins=BUILTINS)
+    assert not failures(results), failures(results)
+    assert len(results) >= 3
+
+
+@pytest.mark.parametrize("name", ["detached-g", "flat-g"])
+def test_a_loss_whose_generator_term_does_not_reach_g_fails(name, capsys):
+    code = main(["--plugin", "broken_loss_plugin", "check-plugin", name])
+    out = capsys.readouterr().out
+    assert code == 1
+    fail_lines = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert fail_lines, out
+    assert any("G" in line and "gradient" in line for line in fail_lines), fail_lines
+    assert f"loss '{name}' fails the contract" in out
+
+
+def test_check_plugin_prints_a_line_per_check_and_exits_0(capsys):
+    code = main(["--plugin", "toy_plugin", "check-plugin", "toy-ns"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "pass gradients: G update" in out and "pass same seed, same numbers" in out
+    assert "loss 'toy-ns' keeps the contract" in out
+
+
+def test_unknown_names_exit_2_with_the_closest_match(capsys):
+    assert main(["check-plugin", "hinje"]) == 2
+    assert "unknown component 'hinje'; did you mean 'hinge'?" in capsys.readouterr().err
+
+
+def test_kind_disambiguates_and_is_checked():
+    registry = registry_for(PluginOptions(modules=("toy_plugin",)))
+    assert check("loss", "toy-ns", registry=registry)[0].passed
+    with pytest.raises(UsageError, match="unknown loss 'toy-mlp'"):
+        check("loss", "toy-mlp", registry=registry)
+    assert kind_of("Data_Set") == "datasets" and kind_of("losses") == "losses"
+    with pytest.raises(UsageError, match="unknown kind"):
+        kind_of("optimiser")

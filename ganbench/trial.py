@@ -190,8 +190,17 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     device = torch.device(job.session.device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+    observer_failures: list[str] = []
+
+    def notify(event: str, **kwargs: Any) -> None:
+        """Observers follow a trial without touching it: their failures are reported, never fatal."""
+        try:
+            getattr(hook, event)(**kwargs)
+        except Exception as error:
+            observer_failures.append(f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error)})")
+
     try:
-        hook.ganbench_trial_started(trial=config)
+        notify("ganbench_trial_started", trial=config)
         plan = plan_for(job, current)
         setup = build_setup(plan, current.registry, device, job.fast)
         clock = TrainingClock(device)
@@ -203,8 +212,9 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
             result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
             result.eval_seconds += time.perf_counter() - started
-            hook.ganbench_checkpoint(
-                trial=config, checkpoint=index, step=usage.steps, seconds=usage.seconds, measurements=measurements
+            notify(
+                "ganbench_checkpoint",
+                trial=config, checkpoint=index, step=usage.steps, seconds=usage.seconds, measurements=measurements,
             )
 
         outcome = train(
@@ -230,10 +240,8 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             result.peak_memory_mb = torch.cuda.max_memory_allocated(device) / 2**20
     summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
     summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
-    try:
-        hook.ganbench_trial_finished(trial=config, status=result.status, summary=summary)
-    except Exception as error:  # an observer's failure is reported, the measurement kept
-        result.reason = f"{result.reason}; observer failed: {error}".strip("; ")
+    notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
+    result.reason = "; ".join([result.reason, *observer_failures]).strip("; ")
     return result
 
 

@@ -108,3 +108,18 @@ def test_fast_paths_complete_and_are_recorded(fast):
     plain = TrialJob(**{**_job_fields(None), "budget": Budget("steps", 6)})
     assert plain.id != job.id  # a fast path is part of what the trial is
     assert all(math.isfinite(s.value) for s in result.scalars)
+
+
+def test_a_failing_observer_never_fails_the_trial():
+    from ganbench.testing import forget_registries
+    from ganbench.trial import registry_for
+
+    registry = registry_for(PLUGINS)
+    registry.plugins.manager.register(spy_plugin.FailingObserver, name="failing-observer")
+    try:
+        result = tiny(steps=8, checkpoints=2)
+    finally:
+        registry.plugins.manager.unregister(name="failing-observer")
+        forget_registries()
+    assert result.status == "done"
+    assert result.reason.count("observer of ganbench_checkpoint failed: RuntimeError: the logger is down") == 2

@@ -40,3 +40,12 @@ def ganbench_losses():
         LossSpec(name="nan-loss", description="becomes NaN", d_loss=nan_after_five, g_loss=lambda f, r: -f.mean()),
         LossSpec(name="broken-loss", description="raises", d_loss=lambda r, f: f.mean() - r.mean(), g_loss=broken_g_loss),
     ]
+
+
+class FailingObserver:
+    """An observer that raises on every event: the trial must still finish and say so."""
+
+    @staticmethod
+    @hookimpl
+    def ganbench_checkpoint(trial):
+        raise RuntimeError("the logger is down")

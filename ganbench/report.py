@@ -1,112 +1,56 @@
-"""Tables and figures from the results database alone: report.md, results.csv, curves."""
+"""Reports from the results database alone: report.md, report.html, the CSV and LaTeX tables.
+
+The pieces live beside this module, one concern each: ganbench.tables (numbers and statistics),
+ganbench.exports (the summary table in every format), ganbench.figures (plots),
+ganbench.references (published numbers), ganbench.sampling (saved generators) and
+ganbench.html_report (the page). This module only gathers and writes.
+"""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from ganbench import exports, figures, references, tables
+from ganbench.errors import UsageError
+from ganbench.html_report import Page, render_page
+from ganbench.store import Store
+from ganbench.tables import LABELS, IDENTITY, final_metrics, metric_label, trial_table  # noqa: F401 (public API)
 
-from ganbench.pictures import figure_png  # noqa: E402
-from ganbench.store import Store  # noqa: E402
-
-LABELS = {
-    "fid": "FID",
-    "kid": "KID",
-    "modes": "modes",
-    "high_quality_pct": "% high quality",
-    "reverse_kl": "reverse KL",
-    "classes_covered": "classes covered",
-    "class_kl": "class KL",
-}
-IDENTITY = ["model", "loss", "stabilisers", "seed"]
+FORMATS = {"md": "report.md", "html": "report.html", "csv": "summary.csv", "csv-long": "summary_long.csv",
+           "latex": "summary.tex"}
 
 
-def metric_label(column: str, n_samples: float | None, context: dict) -> str:
-    """'fid[ganbench-digits-cnn]' -> 'FID (ganbench-digits-cnn, 1797 samples) ↓'-style headers."""
-    name, _, extractor = column.partition("[")
-    label = LABELS.get(name, name)
-    qualifiers = [extractor.rstrip("]")] if extractor else []
-    if n_samples and name in {"fid", "kid", "is", "precision", "recall"}:
-        qualifiers.append(f"{int(n_samples)} samples")
-    if name == "modes" and context.get("modes"):
-        qualifiers.append(f"of {context['modes']}")
-    if name == "classes_covered" and context.get("classes"):
-        qualifiers.append(f"of {context['classes']}")
-    return f"{label} ({', '.join(qualifiers)})" if qualifiers else label
+def summarise(stores: list[tuple[Store, str]]) -> exports.Summary:
+    """The aggregate over seeds of one or several runs (rows labelled by run when several)."""
+    values, trials = zip(*(tables.final_values(store, label) for store, label in stores))
+    values = pd.concat(values, ignore_index=True)
+    trials = pd.concat(trials, ignore_index=True)
+    keys = ["run", *tables.CONFIG]
+    shown = keys if len(stores) > 1 else tables.CONFIG
+    return exports.Summary(tables.aggregate(values, trials, keys), tables.configurations(trials, keys), shown)
 
 
-def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Each trial's metrics at its last checkpoint, one column per (metric, extractor)."""
-    if metrics.empty:
-        return pd.DataFrame(index=pd.Index([], name="trial_id"))
-    last = metrics[metrics["checkpoint"] == metrics.groupby("trial_id")["checkpoint"].transform("max")]
-    return last.pivot_table(index="trial_id", columns="column_name", values="value", aggfunc="last")
-
-
-def trial_table(store: Store) -> pd.DataFrame:
-    """One row per trial: identity, status, final metrics, throughput and the budget used."""
-    trials = store.frame("trials").sort_values("position")
-    metrics = store.frame("metrics")
-    context = store.get("dataset", {})
-    table = trials.set_index("id")[IDENTITY + ["status"]].copy()
-    finals = final_metrics(metrics)
-    samples = metrics.groupby("column_name")["n_samples"].max() if not metrics.empty else {}
-    for column in finals.columns:
-        table[metric_label(column, samples.get(column), context)] = finals[column]
-    table["steps/s"] = trials.set_index("id")["steps_per_s"]
-    table["images/s"] = trials.set_index("id")["images_per_s"]
-    table["steps"] = trials.set_index("id")["steps"]
-    table["train s"] = trials.set_index("id")["train_seconds"]
-    table["eval s"] = trials.set_index("id")["eval_seconds"]
-    remarks = trials.set_index("id")[["reason", "notes"]].fillna("")
-    table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")
-    table.index.name = "trial"
-    return table
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    shown = table.copy()
-    for column in shown.columns:
-        if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}")
-    return shown.reset_index().to_markdown(index=False)
-
-
-def curves_png(store: Store) -> dict[str, bytes]:
-    """One figure per checkpointed metric: value against training seconds, a line per trial."""
-    metrics, trials = store.frame("metrics"), store.frame("trials").set_index("id")
-    figures = {}
-    context = store.get("dataset", {})
-    for column, rows in metrics.groupby("column_name"):
-        figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
-        for trial_id, points in rows.groupby("trial_id"):
-            t = trials.loc[trial_id]
-            points = points.sort_values("checkpoint")
-            axes.plot(points["seconds"], points["value"], marker="o", label=f"{t.model}/{t.loss}/{t.stabilisers}/s{t.seed}")
-        axes.set_xlabel("training seconds (evaluation excluded)")
-        axes.set_ylabel(metric_label(column, rows["n_samples"].max(), context))
-        axes.grid(alpha=0.3)
-        if rows["trial_id"].nunique() <= 12:
-            axes.legend(fontsize=7)
-        figures[column] = figure_png(figure)
-    return figures
-
-
-def render(folder: str | Path) -> Path:
-    """Write report.md, results.csv and the curve figures from the database; returns report.md's path."""
+def render(folder: str | Path, plugins=None) -> Path:
+    """Write report.md, report.html, results.csv (per trial), summary.csv, summary_long.csv and
+    summary.tex from the database; returns report.md's path."""
     folder = Path(folder)
     store = Store.open_existing(folder)
     try:
+        summary = summarise([(store, folder.name)])
         table = trial_table(store)
         table.to_csv(folder / "results.csv")
-        figures = curves_png(store)
+        (folder / "summary.csv").write_text(exports.to_csv_wide(summary))
+        (folder / "summary_long.csv").write_text(exports.to_csv_long(summary))
+        (folder / "summary.tex").write_text(exports.to_latex(summary, caption=_caption(store)))
+        curves = _curves(store)
         (folder / "curves").mkdir(exist_ok=True)
-        for column, png in figures.items():
+        for column, (_, png) in curves.items():
             (folder / "curves" / f"{_file_name(column)}.png").write_bytes(png)
-        text = _markdown(store, table, figures)
+        found = references.matches(summary.long, _facts(store))
+        text = _markdown(store, summary, table, curves, found)
+        (folder / "report.html").write_text(_html(store, summary, table, curves, found, plugins))
     finally:
         store.close()
     path = folder / "report.md"
@@ -114,11 +58,88 @@ def render(folder: str | Path) -> Path:
     return path
 
 
+def render_format(folder: str | Path, form: str, plugins=None) -> str:
+    """One format's text, from the database alone (writes nothing)."""
+    folder = Path(folder)
+    store = Store.open_existing(folder)
+    try:
+        summary = summarise([(store, folder.name)])
+        if form == "md":
+            return _markdown(store, summary, trial_table(store), _curves(store), references.matches(summary.long, _facts(store)))
+        if form == "html":
+            curves = _curves(store)
+            return _html(store, summary, trial_table(store), curves, references.matches(summary.long, _facts(store)), plugins)
+        return _table_text(summary, form, _caption(store))
+    finally:
+        store.close()
+
+
+def compare(folders: list[str | Path], form: str = "md") -> str:
+    """One summary table over several runs, rows labelled by run (the folder name)."""
+    stores, labels = [], []
+    try:
+        for folder in folders:
+            stores.append(Store.open_existing(folder))
+            name = Path(folder).resolve().name
+            labels.append(name if name not in labels else str(folder))
+        summary = summarise(list(zip(stores, labels)))
+        if form == "html":
+            return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ganbench compare</title>"
+                    f"<style>{_style()}</style></head><body><main><h1>ganbench: {len(stores)} runs compared</h1>"
+                    f"<p class=\"note\">{html.escape(tables.STATISTICS_NOTE)}</p>{exports.to_html(summary)}</main>"
+                    f"<script>{_script()}</script></body></html>\n")
+        if form == "md":
+            return f"{exports.to_markdown(summary)}\n\n{tables.STATISTICS_NOTE}\n"
+        return _table_text(summary, form, f"{len(stores)} ganbench runs compared")
+    finally:
+        for store in stores:
+            store.close()
+
+
+def _table_text(summary: exports.Summary, form: str, caption: str) -> str:
+    if form == "csv":
+        return exports.to_csv_wide(summary)
+    if form == "csv-long":
+        return exports.to_csv_long(summary)
+    if form == "latex":
+        return exports.to_latex(summary, caption=caption)
+    raise UsageError(f"unknown format '{form}' (choose from {', '.join(FORMATS)})")
+
+
+def _style() -> str:
+    from ganbench.html_report import STYLE
+
+    return STYLE
+
+
+def _script() -> str:
+    from ganbench.html_report import SCRIPT
+
+    return SCRIPT
+
+
+def _facts(store: Store) -> dict:
+    return {"dataset": store.get("dataset", {}), "budget": store.get("budget", "?"), "checkpoints": store.get("checkpoints")}
+
+
+def _caption(store: Store) -> str:
+    data = store.get("dataset", {})
+    return (f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
+            "mean ± 95% Student t interval over seeds; bold: best (Welch's t-test, p < 0.05) or tied for best")
+
+
+def _curves(store: Store) -> dict[str, tuple[str, bytes]]:
+    metrics, trials = store.frame("metrics"), store.frame("trials")
+    info = tables.metric_info(metrics, store.get("dataset", {}))
+    labels = dict(zip(info.index, info["label"]))
+    return {column: (labels.get(column, column), png) for column, png in figures.metric_curves(metrics, trials, labels).items()}
+
+
 def _file_name(column: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in column).strip("_")
 
 
-def _markdown(store: Store, table: pd.DataFrame, figures: dict[str, bytes]) -> str:
+def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: dict, found: list) -> str:
     manifest = store.get("manifest", {})
     data = store.get("dataset", {})
     trials = store.frame("trials").sort_values("position")
@@ -132,21 +153,138 @@ def _markdown(store: Store, table: pd.DataFrame, figures: dict[str, bytes]) -> s
         f"- **trials**: {len(trials)} ({', '.join(f'{n} {s}' for s, n in trials['status'].value_counts().items())})",
         f"- **command**: `{manifest.get('command', '?')}`",
         "",
-        "## Results",
+        "## Results over seeds",
         "",
-        "Metrics are each trial's values at its last checkpoint. FID: lower is better, and only",
-        "comparable within one feature extractor. Modes / classes covered: higher is better.",
-        "steps/s counts generator steps (each with n_critic D steps) over the timed part, warm-up excluded.",
+        tables.STATISTICS_NOTE + " ↓: lower is better, ↑: higher is better (as each metric declares). "
+        "FID is only comparable within one feature extractor.",
         "",
-        markdown_table(table),
+        exports.to_markdown(summary),
         "",
     ]
-    if figures:
+    if found:
+        lines += ["## Published numbers beside measured ones", "",
+                  "Published under the paper's protocol, not this run's: read as context.", "",
+                  references.frame(found).to_markdown(index=False), ""]
+    lines += [
+        "## Every trial",
+        "",
+        "Each trial's values at its last checkpoint. steps/s counts generator steps (each with n_critic D steps) "
+        "over the timed part, warm-up excluded. Trials that were skipped or did not finish keep their reason in notes.",
+        "",
+        _markdown_trials(table),
+        "",
+    ]
+    if curves:
         lines += ["## Metrics against training time", ""]
-        lines += [f"![{c}](curves/{_file_name(c)}.png)" for c in figures] + [""]
+        lines += [f"![{label}](curves/{_file_name(c)}.png)" for c, (label, _) in curves.items()] + [""]
     pictured = trials[trials["samples"].notna()]
     if len(pictured):
         lines += ["## Samples", ""]
         for _, t in pictured.iterrows():
             lines += [f"**{t.model} / {t.loss} / {t.stabilisers} / seed {t.seed}** (`{t.id}`)", "", f"![samples]({t.samples})", ""]
+    lines += ["The full report with every figure: report.html.", ""]
     return "\n".join(lines)
+
+
+def _markdown_trials(table: pd.DataFrame) -> str:
+    shown = table.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(exports.number)
+    return shown.reset_index().to_markdown(index=False)
+
+
+def _trials_html(table: pd.DataFrame) -> str:
+    escape = html.escape
+    shown = table.reset_index()
+    numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
+    head = "".join(f'<th data-type="{"num" if c in numeric else "text"}">{escape(str(c))}</th>' for c in shown.columns)
+    rows = []
+    for _, row in shown.iterrows():
+        cells = []
+        for column, value in row.items():
+            if column in numeric:
+                cells.append(f'<td class="num" data-sort="{"" if pd.isna(value) else float(value)!r}">'
+                             f'{exports.number(float(value)) if not pd.isna(value) else ""}</td>')
+            elif column == "status":
+                cells.append(f'<td class="status-{escape(str(value))}">{escape(str(value))}</td>')
+            elif column == "notes":
+                cells.append(f'<td class="notes">{escape(str(value))}</td>')
+            else:
+                cells.append(f"<td>{escape(str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="sortable" id="trials-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: dict, found: list, plugins) -> str:
+    folder = store.folder
+    manifest, data = store.get("manifest", {}), store.get("dataset", {})
+    trials = store.frame("trials").sort_values("position")
+    scalars, pictures = store.frame("scalars"), store.frame("pictures")
+    image_data = str(data.get("shape", "")).startswith("image")
+    caption = {r.id: f"{r.model}/{r.loss}/{r.stabilisers} seed {r.seed} ({r.id[:8]})" for r in trials.itertuples()}
+    facts = [
+        ("data set", f"{data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
+                     + (f", {data['modes']} modes" if data.get("modes") else "")
+                     + (f", {data['classes']} classes" if data.get("classes") else "") + ")"),
+        ("budget", f"{store.get('budget', '?')} of training per trial (evaluation excluded), "
+                   f"{store.get('checkpoints', '?')} checkpoints"),
+        ("trials", f"{len(trials)}: " + ", ".join(f"{n} {s}" for s, n in trials["status"].value_counts().items())),
+        ("device", str(manifest.get("device", "?"))),
+        ("command", str(manifest.get("command", "?"))),
+    ]
+    training = []
+    for r in trials.itertuples():
+        own = scalars[scalars["trial_id"] == r.id]
+        if len(own):
+            training.append((caption[r.id], figures.training_curves(own, caption[r.id])))
+    configs = list(dict.fromkeys(f"{r.model}/{r.loss}/{r.stabilisers}" for r in trials.itertuples()))
+    samples = pd.DataFrame(index=sorted(trials["seed"].unique()), columns=configs, dtype=object)
+    samples.index.name = "seed"
+    for r in trials.itertuples():
+        config = f"{r.model}/{r.loss}/{r.stabilisers}"
+        if isinstance(r.samples, str) and (folder / r.samples).is_file():
+            samples.at[r.seed, config] = (f"{r.id[:8]}, {r.steps} steps", (folder / r.samples).read_bytes())
+        else:
+            samples.at[r.seed, config] = f"{r.status}: {r.reason}" if r.reason else r.status
+    snapshots = []
+    if not image_data:
+        for r in trials.itertuples():
+            own = pictures[pictures["trial_id"] == r.id].sort_values("checkpoint")
+            shots = [(f"checkpoint {p.checkpoint + 1}: step {p.step}, {p.seconds:.1f} s", (folder / p.path).read_bytes())
+                     for p in own.itertuples() if (folder / p.path).is_file()]
+            if shots:
+                snapshots.append((caption[r.id], shots))
+    page = Page(
+        title=f"ganbench run {folder.name}", facts=facts, summary_html=exports.to_html(summary),
+        statistics_note=tables.STATISTICS_NOTE, trials_html=_trials_html(table), references=references.frame(found),
+        curves={c: v for c, v in curves.items()}, throughput=figures.throughput_and_budget(trials), training=training,
+        samples=samples if image_data else samples.iloc[0:0], snapshots=snapshots,
+        interpolations=_interpolations(store, trials, caption, plugins), manifest=manifest, pixelated=image_data,
+    )
+    return render_page(page)
+
+
+def _interpolations(store: Store, trials: pd.DataFrame, caption: dict, plugins) -> list[tuple[str, bytes | str]]:
+    """Per finished trial with saved weights: the interpolation strip, or why there is none."""
+    from ganbench import sampling
+    from ganbench.trial import PluginOptions, registry_for
+
+    saved = trials[trials["generator"].notna()]
+    if saved.empty:
+        return []
+    try:
+        registry = registry_for(plugins or PluginOptions())
+    except Exception as error:  # plugins that cannot load: the rest of the report still renders
+        return [(caption[i], f"no interpolation: plugins could not be loaded ({error})") for i in saved["id"]]
+    found = []
+    for _, t in saved.iterrows():
+        try:
+            generator = sampling.load_generator(store, t.to_dict(), registry)
+            found.append((caption[t["id"]], sampling.interpolation_png(generator, steps=10, seed=int(t["seed"]))))
+        except Exception as error:  # e.g. the model's plugin is not installed here
+            found.append((caption[t["id"]], f"no interpolation: {error}"))
+    return found
+
+
+__all__ = ["render", "render_format", "compare", "summarise", "trial_table", "metric_label", "final_metrics", "FORMATS"]

@@ -30,7 +30,8 @@ def test_run_writes_database_pictures_weights_manifest_and_report(toy_run):
     assert len(checkpoints) == 8 and [c[2] for c in checkpoints[:4]] == [10, 20, 30, 40]
     assert rows(toy_run, "SELECT count(*) FROM scalars WHERE name = 'd_loss'")[0][0] >= 8
     report = (toy_run / "report.md").read_text()
-    assert report.count("| toy-mlp ") == 2 and "mean-gap" in report and "40steps" in report
+    # one summary row over both seeds, then one row per trial
+    assert report.count("| toy-mlp ") == 3 and "mean-gap" in report and "40steps" in report
     assert (toy_run / "results.csv").read_text().count("toy-mlp") == 2
     import json
 

@@ -1,0 +1,115 @@
+"""Pictures from a saved generator: fresh samples and latent interpolations (straight line and slerp).
+
+The generator is rebuilt from the installed plugins (the trial's model, hyper-parameters and the
+run's data shape) and its weights are read with ``weights_only=True``: nothing from the results
+folder is ever executed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ganbench.errors import UsageError
+from ganbench.pictures import image_grid_png, scatter_png
+from ganbench.store import Store
+from ganbench.types import DataShape, HParams
+
+
+@dataclass
+class Saved:
+    trial: dict  # the trials row
+    generator: nn.Module
+    shape: DataShape
+    z_dim: int
+
+
+def resolve_trial(store: Store, prefix: str) -> dict:
+    """The trial whose id starts with ``prefix``; unknown or ambiguous is a UsageError (one line)."""
+    trials = store.frame("trials")
+    found = trials[trials["id"].str.startswith(prefix)] if prefix else trials.iloc[0:0]
+    if len(found) == 1:
+        return found.iloc[0].to_dict()
+    if len(found) > 1:
+        raise UsageError(f"trial '{prefix}' is ambiguous in {store.folder}: {', '.join(found['id'])}; give more characters")
+    known = ", ".join(trials["id"].str[:8]) or "none"
+    raise UsageError(f"no trial '{prefix}' in {store.folder} (trials: {known})")
+
+
+def parse_shape(text: str) -> DataShape:
+    """'image 1x16x16' or 'vector 2' (the run facts' form) -> DataShape."""
+    kind, _, dims = str(text).partition(" ")
+    try:
+        return DataShape(kind, tuple(int(d) for d in dims.split("x")))
+    except ValueError:
+        raise UsageError(f"the run's data shape '{text}' cannot be read") from None
+
+
+def load_generator(store: Store, trial: dict, registry) -> Saved:
+    """Rebuild a trial's generator from the installed model and load its saved weights."""
+    if not trial.get("generator"):
+        raise UsageError(f"trial {trial['id']} ({trial['status']}) has no saved generator")
+    config = json.loads(trial["config"])
+    model = registry.get("models", config["model"])  # unknown: a UsageError naming the choices
+    values = {k: tuple(v) if k == "betas" else v for k, v in config.get("hparams", {}).items()}
+    hparams = HParams(**values)
+    shape = parse_shape(store.get("dataset", {}).get("shape", ""))
+    generator = model.generator(shape, hparams)
+    state = torch.load(store.folder / trial["generator"], map_location="cpu", weights_only=True)
+    generator.load_state_dict(state)
+    generator.eval()
+    return Saved(trial, generator, shape, hparams.z_dim)
+
+
+def latents(z_dim: int, n: int, seed: int) -> torch.Tensor:
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between latent points a and b (D,) at fractions t (N,) -> (N, D)."""
+    cos = torch.dot(a, b) / (a.norm() * b.norm())
+    omega = torch.arccos(cos.clamp(-1.0, 1.0))
+    if omega.abs() < 1e-6:  # (nearly) parallel: the straight line is the arc
+        return lerp(a, b, t)
+    t = t[:, None]
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    return a + t[:, None] * (b - a)
+
+
+@torch.no_grad()
+def samples_png(saved: Saved, n: int = 64, seed: int = 0, modes: torch.Tensor | None = None) -> bytes:
+    x = saved.generator(latents(saved.z_dim, n, seed))
+    if saved.shape.kind == "image":
+        return image_grid_png(x, columns=8, scale=max(1, 64 // saved.shape.size))
+    return scatter_png(x, modes, title=f"{n} samples")
+
+
+@torch.no_grad()
+def interpolation_png(saved: Saved, steps: int = 10, seed: int = 0) -> bytes:
+    """Two rows between the same two latent points: straight line (top) and slerp (bottom)."""
+    a, b = latents(saved.z_dim, 2, seed)
+    t = torch.linspace(0, 1, steps)
+    line, arc = saved.generator(lerp(a, b, t)), saved.generator(slerp(a, b, t))
+    if saved.shape.kind == "image":
+        return image_grid_png(torch.cat([line, arc]), columns=steps, scale=max(1, 48 // saved.shape.size))
+    return _paths_png(line, arc)
+
+
+def _paths_png(line: torch.Tensor, arc: torch.Tensor) -> bytes:
+    import matplotlib.pyplot as plt
+
+    from ganbench.pictures import figure_png
+
+    figure, axes = plt.subplots(figsize=(4, 4), dpi=100)
+    for points, name, colour in ((line, "straight line", "tab:blue"), (arc, "slerp", "tab:orange")):
+        xy = points[:, :2].cpu()
+        axes.plot(xy[:, 0], xy[:, 1], marker="o", ms=3, label=name, color=colour)
+    axes.set_aspect("equal")
+    axes.legend(fontsize=8)
+    axes.set_title("G along a latent path", fontsize=9)
+    return figure_png(figure)

@@ -1,0 +1,200 @@
+"""Numbers from the results database: per-trial values, and their aggregate over seeds.
+
+A configuration is (model, loss, stabilisers), plus the run it came from when several runs are
+compared. Per configuration and metric the aggregate holds the mean of the seeds' last-checkpoint
+values, a Student t 95% confidence interval and the number of seeds behind it. The best entry
+of each metric column is marked only where Welch's t-test (unequal variances) separates it from
+the runner-up at p < 0.05; otherwise every entry that the test cannot tell from the best is
+marked with it as tied. With one seed there is no interval and no test, and nothing is marked.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import pandas as pd
+from scipy import stats
+
+from ganbench.store import Store
+
+LABELS = {
+    "fid": "FID",
+    "kid": "KID",
+    "modes": "modes",
+    "high_quality_pct": "% high quality",
+    "reverse_kl": "reverse KL",
+    "classes_covered": "classes covered",
+    "class_kl": "class KL",
+}
+IDENTITY = ["model", "loss", "stabilisers", "seed"]
+CONFIG = ["model", "loss", "stabilisers"]
+CONFIDENCE = 0.95
+ALPHA = 0.05
+
+STATISTICS_NOTE = (
+    "Each cell is the mean over seeds of the value at the last checkpoint, ± the half-width of a "
+    "Student t 95% confidence interval (n - 1 degrees of freedom). The best entry of a column is in "
+    "bold only where Welch's t-test (unequal variances, two-sided) separates it from the runner-up "
+    "at p < 0.05; otherwise the entries that the test cannot tell from the best are in bold together. "
+    "With a single seed there is no interval and no significance claim, and nothing is marked."
+)
+
+
+def metric_label(column: str, n_samples: float | None, context: dict) -> str:
+    """'fid[ganbench-digits-cnn]' -> 'FID (ganbench-digits-cnn, 1797 samples)'-style headers."""
+    name, _, extractor = column.partition("[")
+    label = LABELS.get(name, name)
+    qualifiers = [extractor.rstrip("]")] if extractor else []
+    if n_samples and not pd.isna(n_samples) and name in {"fid", "kid", "is", "precision", "recall"}:
+        qualifiers.append(f"{int(n_samples)} samples")
+    if name == "modes" and context.get("modes"):
+        qualifiers.append(f"of {context['modes']}")
+    if name == "classes_covered" and context.get("classes"):
+        qualifiers.append(f"of {context['classes']}")
+    return f"{label} ({', '.join(qualifiers)})" if qualifiers else label
+
+
+def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Each trial's metrics at its last checkpoint, one column per (metric, extractor)."""
+    if metrics.empty:
+        return pd.DataFrame(index=pd.Index([], name="trial_id"))
+    last = metrics[metrics["checkpoint"] == metrics.groupby("trial_id")["checkpoint"].transform("max")]
+    return last.pivot_table(index="trial_id", columns="column_name", values="value", aggfunc="last")
+
+
+def metric_info(metrics: pd.DataFrame, context: dict) -> pd.DataFrame:
+    """Per metric column: its label, direction (from the stored rows) and sample count."""
+    if metrics.empty:
+        return pd.DataFrame(columns=["label", "higher_is_better", "n_samples"])
+    info = metrics.groupby("column_name").agg(higher_is_better=("higher_is_better", "max"), n_samples=("n_samples", "max"))
+    info["higher_is_better"] = info["higher_is_better"].astype(bool)
+    info["label"] = [metric_label(c, n, context) for c, n in zip(info.index, info["n_samples"])]
+    return info
+
+
+def trial_table(store: Store) -> pd.DataFrame:
+    """One row per trial: identity, status, final metrics, throughput, the budget used and why it stopped."""
+    trials = store.frame("trials").sort_values("position").set_index("id")
+    metrics = store.frame("metrics")
+    info = metric_info(metrics, store.get("dataset", {}))
+    table = trials[IDENTITY + ["status"]].copy()
+    finals = final_metrics(metrics)
+    for column in finals.columns:
+        table[info.loc[column, "label"]] = finals[column]
+    table["steps/s"] = trials["steps_per_s"]
+    table["images/s"] = trials["images_per_s"]
+    table["steps"] = trials["steps"]
+    table["train s"] = trials["train_seconds"]
+    table["eval s"] = trials["eval_seconds"]
+    remarks = trials[["reason", "notes"]].fillna("")
+    table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")
+    table.index.name = "trial"
+    return table
+
+
+def final_values(store: Store, run: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(values, trials): one row per finished trial and metric, and one row per trial.
+
+    ``values`` columns: run, model, loss, stabilisers, seed, trial, metric, label, value, higher_is_better.
+    """
+    trials = store.frame("trials").sort_values("position")
+    metrics = store.frame("metrics")
+    info = metric_info(metrics, store.get("dataset", {}))
+    run = run if run is not None else store.folder.name
+    trials.insert(0, "run", run)
+    finals = final_metrics(metrics).stack().rename("value").reset_index()
+    finals.columns = ["trial", "metric", "value"]
+    done = trials[trials["status"] == "done"].set_index("id")
+    finals = finals[finals["trial"].isin(done.index)]
+    values = finals.join(done[["run", *IDENTITY]], on="trial")
+    values["label"] = values["metric"].map(info["label"])
+    values["higher_is_better"] = values["metric"].map(info["higher_is_better"])
+    return values.reset_index(drop=True), trials
+
+
+def t_interval(values: pd.Series) -> tuple[float, float, float]:
+    """(mean, low, high) of a Student t interval; NaN bounds with fewer than 2 values."""
+    n, mean = len(values), float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    sem = float(values.std(ddof=1)) / math.sqrt(n)
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * sem
+    return mean, mean - half, mean + half
+
+
+def welch_p(a: pd.Series, b: pd.Series) -> float:
+    """Two-sided Welch t-test p-value; NaN when either side has fewer than 2 values."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    scale = max(1.0, abs(float(a.mean())), abs(float(b.mean())))
+    if a.std(ddof=1) <= 1e-9 * scale and b.std(ddof=1) <= 1e-9 * scale:  # the test is undefined: constants
+        return 1.0 if abs(a.mean() - b.mean()) <= 1e-9 * scale else 0.0
+    with warnings.catch_warnings():  # nearly constant seeds: scipy warns about precision, the p-value stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def aggregate(values: pd.DataFrame, trials: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """The long aggregate: one row per (configuration, metric) with n, mean, std, CI and the mark.
+
+    ``mark`` is "best" (significantly better than the runner-up), "tied" (best, or not
+    separable from it), or "" (not marked; also every entry when a test was impossible).
+    """
+    keys = keys or ["run", *CONFIG]
+    rows = []
+    for key, group in values.groupby(keys + ["metric"], sort=False):
+        mean, low, high = t_interval(group["value"])
+        rows.append({
+            **dict(zip(keys + ["metric"], key)), "label": group["label"].iloc[0],
+            "higher_is_better": bool(group["higher_is_better"].iloc[0]), "n": len(group), "mean": mean,
+            "std": float(group["value"].std(ddof=1)) if len(group) > 1 else math.nan,
+            "ci_low": low, "ci_high": high, "mark": "", "p_vs_runner_up": math.nan,
+        })
+    frame = pd.DataFrame(rows, columns=[*keys, "metric", "label", "higher_is_better", "n", "mean", "std",
+                                        "ci_low", "ci_high", "mark", "p_vs_runner_up"])
+    for metric, rows_of_metric in frame.groupby("metric", sort=False):
+        _mark(frame, rows_of_metric, values[values["metric"] == metric], keys)
+    return frame
+
+
+def _mark(frame: pd.DataFrame, entries: pd.DataFrame, values: pd.DataFrame, keys: list[str]) -> None:
+    if len(entries) < 2:
+        return
+    ascending = not bool(entries["higher_is_better"].iloc[0])
+    ranked = entries.sort_values("mean", ascending=ascending)
+    samples = {index: _values_of(values, row, keys) for index, row in ranked.iterrows()}
+    best, runner_up = ranked.index[0], ranked.index[1]
+    p = welch_p(samples[best], samples[runner_up])
+    frame.loc[best, "p_vs_runner_up"] = p
+    if math.isnan(p):
+        return  # a single seed somewhere at the top: no significance claim
+    if p < ALPHA:
+        frame.loc[best, "mark"] = "best"
+        return
+    frame.loc[best, "mark"] = "tied"
+    for index in ranked.index[1:]:
+        p_other = welch_p(samples[best], samples[index])
+        if not math.isnan(p_other) and p_other >= ALPHA:
+            frame.loc[index, "mark"] = "tied"
+
+
+def _values_of(values: pd.DataFrame, row: pd.Series, keys: list[str]) -> pd.Series:
+    selected = values
+    for key in keys:
+        selected = selected[selected[key] == row[key]]
+    return selected["value"]
+
+
+def configurations(trials: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """Per configuration: seeds run, seeds finished, and every unfinished trial with its reason."""
+    keys = keys or ["run", *CONFIG]
+    rows = []
+    for key, group in trials.groupby(keys, sort=False):
+        unfinished = group[group["status"] != "done"]
+        reasons = []
+        for (status, reason), same in unfinished.groupby(["status", unfinished["reason"].fillna("")], sort=False):
+            seeds = ", ".join(map(str, same["seed"]))
+            reasons.append(f"{status} (seed{'s' if len(same) > 1 else ''} {seeds})" + (f": {reason}" if reason else ""))
+        rows.append({**dict(zip(keys, key)), "seeds": len(group), "finished": int((group["status"] == "done").sum()),
+                     "notes": "; ".join(reasons)})
+    return pd.DataFrame(rows, columns=[*keys, "seeds", "finished", "notes"])

@@ -1,0 +1,87 @@
+"""Reports rendered from the database alone: report.md, report.html (opened in headless Chromium), exports, compare."""
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ganbench.cli import main
+
+PLUGINS = ["--plugin", "toy_plugin", "--plugin", "fault_plugin"]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """2 seeds of a finishing configuration, one that raises and one the data never suits (skipped)."""
+    out = tmp_path_factory.mktemp("report") / "toyrun"
+    assert main([*PLUGINS, "run", "--models", "toy-mlp,fault-picky", "--losses", "toy-ns,fault-raise", "--seeds", "2",
+                 "--dataset", "toy-line", "--budget", "6steps", "--checkpoints", "2", "--metrics", "mean-gap",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def test_render_writes_every_report_and_keeps_unfinished_trials_visible(run_dir):
+    for name in ("report.md", "report.html", "results.csv", "summary.csv", "summary_long.csv", "summary.tex"):
+        assert (run_dir / name).is_file(), name
+    text = (run_dir / "report.md").read_text()
+    assert "Student t 95% confidence interval" in text and "Welch's t-test" in text and "single seed" in text
+    assert "2/2" in text and "0/2" in text  # seeds finished per configuration
+    assert "error (seeds 0, 1): RuntimeError: this loss fails on purpose" in text
+    assert "skipped (seeds 0, 1)" in text
+    page = (run_dir / "report.html").read_text()
+    assert "fails on purpose" in page and "skipped" in page
+
+
+def test_the_html_report_is_self_contained(run_dir):
+    page = (run_dir / "report.html").read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<link" not in page and "<script src" not in page and "@import" not in page
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert images and all(src.startswith("data:image/png;base64,") for src in images)
+    for section in ("summary-table", "trials-table", "curves", "throughput", "training", "snapshots", "interpolation", "manifest"):
+        assert f'id="{section}"' in page, section
+    assert "toy_plugin" in page and "ganbench --plugin toy_plugin" in page  # manifest: plugins and command
+
+
+def test_report_renders_one_format_from_the_database(run_dir, tmp_path, capsys):
+    out = tmp_path / "table.tex"
+    assert main([*PLUGINS, "report", str(run_dir), "--format", "latex", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert r"\toprule" in text and r"\bottomrule" in text and "toy-mlp & toy-ns" in text
+    capsys.readouterr()
+    assert main(["report", str(run_dir), "--format", "csv"]) == 0
+    assert "mean-gap mean" in capsys.readouterr().out
+    assert main(["report", str(run_dir), "--out", str(tmp_path / "x")]) == 2
+    assert "--out needs --format" in capsys.readouterr().err
+
+
+def test_compare_labels_rows_by_run(run_dir, tmp_path, capsys):
+    other = tmp_path / "second"
+    shutil.copytree(run_dir, other)
+    assert main(["compare", str(run_dir), str(other)]) == 0
+    out = capsys.readouterr().out
+    assert "| toyrun " in out and "| second " in out and out.count("toy-mlp") == 4
+    assert main(["compare", str(run_dir), str(tmp_path / "nothing")]) == 2
+
+
+def chromium(*arguments, profile):
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+               f"--user-data-dir={profile}", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+def test_chromium_opens_the_report_runs_its_script_without_console_errors_and_sorts(run_dir, tmp_path):
+    url = (run_dir / "report.html").resolve().as_uri()
+    done = chromium("--dump-dom", f"{url}#sort=trials-table:5:desc", profile=tmp_path / "profile")
+    dom = done.stdout
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    assert 'data-ready="yes"' in dom  # the inline script ran to its end
+    first_trial_row = re.search(r'id="trials-table">.*?<tbody><tr>(.*?)</tr>', dom, re.S).group(1)
+    assert "status-skipped" in first_trial_row  # sorted by status, descending, from the address
+    assert 'aria-sort="descending"' in dom and "Results over seeds" in dom and "mean-gap" in dom
+    shot = tmp_path / "report.png"
+    chromium("--screenshot=" + str(shot), "--window-size=1280,1600", "--hide-scrollbars", url, profile=tmp_path / "profile2")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

@@ -26,9 +26,10 @@ def install_fake_distribution(root, name, module_source, entry_name="main"):
 def site(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
-    for name in list(sys.modules):
-        if name.endswith("_module"):
-            del sys.modules[name]
+    # Forget only the modules this test wrote: a broad pattern (e.g. "*_module") would also
+    # drop library modules such as torch.fx.graph_module and leave two copies of their classes.
+    for path in tmp_path.glob("*_module.py"):
+        sys.modules.pop(path.stem, None)
 
 
 def test_builtins_come_through_the_entry_point_group():

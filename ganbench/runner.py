@@ -23,8 +23,10 @@ from ganbench.grid import plan_trials, select, stabiliser_sets
 from ganbench.registry import Registry
 from ganbench.store import Store
 from ganbench.train import FastPaths
-from ganbench.trial import PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session
-from ganbench.types import DataOptions
+from ganbench.trial import (
+    Interrupted, PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session,
+)
+from ganbench.types import DataOptions, Executor
 
 
 def cache_dir() -> str:
@@ -63,6 +65,7 @@ class PlannedRun:
     jobs: list[TrialJob]
     skipped: list[tuple[TrialJob, str]]
     session_key: SessionKey
+    executor: Executor | None = None  # made (and its options checked) while planning
 
 
 def resolve_device(name: str) -> str:
@@ -105,7 +108,8 @@ def plan_run(request: RunRequest) -> PlannedRun:
     models = select(registry, "models", request.models)
     losses = select(registry, "losses", request.losses)
     stabilisers = stabiliser_sets(registry, request.stabilisers)
-    registry.get("executors", request.executor)
+    # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
+    executor = registry.get("executors", request.executor).factory(request.executor_options)
     current = session(key)  # data and metrics, prepared once; a local executor reuses them
     planned = plan_trials(
         registry, current.dataset.shape, models, losses, stabilisers, list(range(request.seeds)), request.hparams
@@ -121,7 +125,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
             skipped.append((job, trial.skip_reason))
         else:
             jobs.append(job)
-    return PlannedRun(request, registry, jobs, skipped, key)
+    return PlannedRun(request, registry, jobs, skipped, key, executor)
 
 
 def manifest(run: PlannedRun) -> dict[str, Any]:
@@ -158,16 +162,20 @@ def open_run_folder(run: PlannedRun) -> Store:
     grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
     if (out / "results.sqlite").exists():
         store = Store(out)
-        if store.get("grid") != grid:
+        if store.get("grid") == grid:
+            return store
+        if store.get("grid") is not None or store.finished_ids():
             store.close()
             raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
-        return store
-    if out.exists() and any(out.iterdir()):
+        # else: killed while the folder was being created; start it again
+    elif out.exists() and any(out.iterdir()):
         raise UsageError(f"--out {out} exists and is not a ganbench run folder; choose an empty or new folder")
-    out.mkdir(parents=True, exist_ok=True)
-    store = Store(out)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        store = Store(out)
     data = session(run.session_key).dataset
     store.set("grid", grid)
+    store.set("metric_info", {spec.name: dict(metric.info) for spec, metric in session(run.session_key).evaluator.metrics})
     store.set("budget", str(run.request.budget))
     store.set("checkpoints", run.request.checkpoints)
     store.set("dataset", {
@@ -186,7 +194,12 @@ def execute(
     on_result: Callable[[TrialJob, TrialResult], None] = lambda job, result: None,
     fail_fast: bool = False,
 ) -> list[TrialResult]:
-    """Run the trials not yet finished in the folder; each result is stored as soon as it arrives."""
+    """Run the trials not yet finished in the folder; each result is stored as soon as it arrives.
+
+    Ctrl-C: the interrupted trials are stored with status 'interrupted' (an in-process trial comes
+    back from run_trial as one, a remote executor raises trial.Interrupted naming those in flight),
+    then KeyboardInterrupt goes on up; finished trials are already stored.
+    """
     store.set("manifest", manifest(run))
     finished = store.finished_ids()
     for job, reason in run.skipped:
@@ -194,16 +207,50 @@ def execute(
             store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
     pending = [job for job in run.jobs if job.id not in finished]
     by_id = {job.id: job for job in pending}
-    executor = run.registry.get("executors", run.request.executor).factory(run.request.executor_options)
-    results = []
-    for result in executor.run(pending, run_trial, on_log):
+    executor = run.executor or run.registry.get("executors", run.request.executor).factory(run.request.executor_options)
+    results: list[TrialResult] = []
+
+    def keep(result: TrialResult) -> None:
         job = by_id[result.id]
         store.record(_trial_row(job), result, job.notes)
         results.append(result)
         on_result(job, result)
-        if fail_fast and result.status != "done":
-            break
+
+    stream = executor.run(pending, run_trial, on_log)
+    try:
+        for result in stream:
+            keep(result)
+            if result.status == "interrupted":
+                raise KeyboardInterrupt
+            if fail_fast and result.status != "done":
+                break
+    except Interrupted as stopped:
+        for result in stopped.results:
+            keep(result)
+        raise
+    except KeyboardInterrupt:  # Ctrl-C landed here, between results: the executor says what was in flight
+        for result in _in_flight(stream):
+            keep(result)
+        raise
+    finally:
+        close = getattr(stream, "close", None)
+        if close:  # stops a pool or Ray tasks still running (--fail-fast, Ctrl-C)
+            close()
     return results
+
+
+def _in_flight(stream) -> list[TrialResult]:
+    """Throw Ctrl-C into a suspended executor: one running trials elsewhere answers with Interrupted."""
+    throw = getattr(stream, "throw", None)
+    if throw is None:
+        return []
+    try:
+        throw(KeyboardInterrupt())
+    except Interrupted as stopped:
+        return stopped.results
+    except (KeyboardInterrupt, StopIteration, RuntimeError):  # in-process executors: nothing elsewhere
+        return []
+    return []
 
 
 def _trial_row(job: TrialJob) -> dict[str, Any]:

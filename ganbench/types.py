@@ -346,6 +346,10 @@ class Executor:
     ``run_one(job, on_log=None)`` is ``ganbench.trial.run_trial``: a module-level function, so it
     pickles to worker processes and Ray tasks. ``on_log(job)`` gives a progress callback for a
     job; executors that run trials in this process pass it on, remote ones may ignore it.
+
+    Ctrl-C: an executor that runs trials elsewhere raises :class:`ganbench.trial.Interrupted`,
+    naming the trials in flight, whether the KeyboardInterrupt arrives inside ``run`` or is
+    thrown into it at a ``yield`` (the runner does that when Ctrl-C lands while it stores a result).
     """
 
     def run(self, jobs: list[Any], run_one: Callable[..., Any], on_log: Callable[[Any], Any] | None = None) -> Iterator[Any]:

@@ -1,22 +1,19 @@
-"""Built-in executors, registered through the `ganbench` entry-point group like any third-party plugin."""
+"""Built-in executors, registered through the `ganbench` entry-point group like any third-party plugin.
+
+One module each:
+
+* local.py      ``local``: trials one after another in this process, with live progress (the default)
+* pool.py       ``pool``: ``--workers N`` spawned worker processes, one GPU or an equal share of the CPU threads each
+* ray_tasks.py  ``ray``: one Ray task per trial on a local or remote cluster (``pip install 'ganbench[ray]'``)
+
+Whatever the executor, results come back to the driver as :class:`~ganbench.trial.TrialResult` s
+(pictures and weights included, as bytes) and the driver alone writes the database.
+"""
 from ganbench import hookimpl
-from ganbench.types import Executor, ExecutorSpec
 
-
-class LocalExecutor(Executor):
-    """Trials one after another in this process: the default, and the one with live progress."""
-
-    def run(self, jobs, run_one, on_log=None):
-        for job in jobs:
-            yield run_one(job, on_log=on_log(job) if on_log else None)
+from . import local, pool, ray_tasks
 
 
 @hookimpl
 def ganbench_executors():
-    return [
-        ExecutorSpec(
-            name="local",
-            description="trials one after another in this process, with live progress",
-            factory=lambda options: LocalExecutor(),
-        )
-    ]
+    return [local.spec(), pool.spec(), ray_tasks.spec()]

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -15,7 +16,7 @@ from ganbench import catalogue
 from ganbench.budget import Budget
 from ganbench.errors import UsageError
 from ganbench.grid import split_list
-from ganbench.registry import KINDS
+from ganbench.registry import KINDS, SINGULAR
 from ganbench.train import FastPaths
 from ganbench.trial import PluginOptions, registry_for
 from ganbench.types import DataOptions, DataUnavailable
@@ -56,8 +57,10 @@ def build_parser() -> Parser:
     run.add_argument("--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat")
     run.add_argument("--fid-weights", help="a local file of Inception weights for inception-v3-compat")
     run.add_argument("--fid-samples", type=int, help="generated samples per FID evaluation")
-    run.add_argument("--executor", default="local", help="how trials run: `ganbench list executors` (default: local)")
-    run.add_argument("--workers", type=int, default=1, help="worker processes, for executors that use them")
+    run.add_argument("--executor", help="how trials run: local, pool, ray (`ganbench list executors`; default: "
+                     "local, or pool with --workers N > 1, or ray with --address)")
+    run.add_argument("--workers", type=int, help="worker processes for the pool executor (default: one per GPU, else per core)")
+    run.add_argument("--address", help="the ray executor's cluster: auto, HOST:PORT or ray://HOST:PORT (default: a local Ray)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
     run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
     run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
@@ -67,8 +70,30 @@ def build_parser() -> Parser:
     listing = commands.add_parser("list", help="list components with their provider")
     listing.add_argument("kind", nargs="?", default="all", choices=[*KINDS, "suites", "all"])
     commands.add_parser("plugins", help="list installed plugins, their versions and what each provides")
-    report = commands.add_parser("report", help="render report.md and results.csv again from a run's database")
+    report = commands.add_parser("report", help="render a run's reports again from its database alone")
     report.add_argument("run_dir", type=Path)
+    report.add_argument("--format", choices=["html", "md", "csv", "csv-long", "latex"],
+                        help="write only this one (default: every report into RUN_DIR)")
+    report.add_argument("--out", type=Path, help="with --format: write here instead of standard output")
+    compare = commands.add_parser("compare", help="one summary table over several runs, rows labelled by run")
+    compare.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    compare.add_argument("--format", default="md", choices=["md", "csv", "csv-long", "latex", "html"])
+    compare.add_argument("--out", type=Path, help="write here instead of standard output")
+    sample = commands.add_parser("sample", help="images from a trial's saved generator")
+    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("--trial", required=True, help="the trial id, or a unique prefix of it")
+    sample.add_argument("-n", type=int, default=64, help="how many samples (default: 64)")
+    sample.add_argument("--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead")
+    sample.add_argument("--seed", type=int, default=0, help="the latent seed (default: 0)")
+    sample.add_argument("--out", type=Path, required=True, help="the PNG file to write")
+    new = commands.add_parser("new-plugin", help="write a plugin package (entry point, component, test, README) to start from")
+    new.add_argument("name", help="the package and component name, e.g. mylosses")
+    new.add_argument("--kind", required=True, choices=["model", "loss", "stabiliser", "dataset", "metric", "executor"])
+    new.add_argument("--dir", type=Path, default=Path("."), help="where to create the package folder (default: here)")
+    check = commands.add_parser("check-plugin", help="check one component against the plugin contract")
+    check.add_argument("name", help="a model, loss, stabiliser, data set, metric or executor name")
+    check.add_argument("--kind", help="model, loss, stabiliser, dataset, metric or executor, where NAME is several")
+    check.add_argument("--data-root", default=str(Path.home() / ".cache" / "ganbench" / "data"), help="where data sets are found")
     return parser
 
 
@@ -78,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.command_line = shlex.join(["ganbench", *argv])
         plugins = PluginOptions(modules=tuple(args.plugin), strict=args.strict_plugins)
-        return {"run": cmd_run, "list": cmd_list, "plugins": cmd_plugins, "report": cmd_report}[args.command](args, plugins)
+        return {"run": cmd_run, "list": cmd_list, "plugins": cmd_plugins, "report": cmd_report,
+                "compare": cmd_compare, "sample": cmd_sample, "new-plugin": cmd_new_plugin, "check-plugin": cmd_check_plugin}[args.command](args, plugins)
     except (UsageError, DataUnavailable) as error:
         errors.print(f"ganbench: error: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
@@ -110,8 +136,11 @@ def request_from(args, plugins: PluginOptions):
         if args.fid_samples < 2:
             raise UsageError(f"--fid-samples {args.fid_samples}: FID needs at least 2 samples (thousands, in practice)")
         metric_options["fid_samples"] = args.fid_samples
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: at least 1 worker is needed")
+    executor = args.executor or ("ray" if args.address else "pool" if (args.workers or 1) > 1 else "local")
+    # Only the options given: each executor refuses the ones that are not its own.
+    executor_options = {key: value for key, value in (("workers", args.workers), ("address", args.address)) if value is not None}
     out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
     return RunRequest(
         models=split_list(args.models) if args.models else list(base["models"]),
@@ -126,8 +155,8 @@ def request_from(args, plugins: PluginOptions):
         data=DataOptions(args.data_root, args.image_size, not args.no_download),
         metrics=split_list(args.metrics) if args.metrics else None,
         metric_options=metric_options,
-        executor=args.executor,
-        executor_options={"workers": args.workers},
+        executor=executor,
+        executor_options=executor_options,
         plugins=plugins,
         command=args.command_line,
         fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
@@ -171,13 +200,19 @@ def cmd_run(args, plugins: PluginOptions) -> int:
             if result.status != "done":
                 progress.console.print(f"  [{style}]{result.status}[/] {job.model}/{job.loss} seed {job.seed}: {result.reason}", markup=True, highlight=False)
 
+        stopped = False
         try:
             execute(run, store, on_log=on_log, on_result=on_result, fail_fast=args.fail_fast)
+        except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
+            stopped = True
         finally:
             store.close()
-    path = report.render(request.out)
+    path = report.render(request.out, plugins=plugins)
     print_table(request.out)
     console.print(f"report: {path}")
+    if stopped:
+        errors.print("ganbench: interrupted; finished trials are kept, run the same command to resume", markup=False)
+        return 130
     return 0
 
 
@@ -263,10 +298,80 @@ def cmd_plugins(args, plugins: PluginOptions) -> int:
 def cmd_report(args, plugins: PluginOptions) -> int:
     from ganbench import report
 
-    path = report.render(args.run_dir)
+    if args.out and not args.format:
+        raise UsageError("--out needs --format (html, md, csv, csv-long or latex)")
+    if args.format:
+        _write_or_print(report.render_format(args.run_dir, args.format, plugins=plugins), args.out)
+        return 0
+    path = report.render(args.run_dir, plugins=plugins)
     print_table(args.run_dir)
     console.print(f"report: {path}")
     return 0
+
+
+def cmd_compare(args, plugins: PluginOptions) -> int:
+    from ganbench import report
+
+    _write_or_print(report.compare(args.run_dirs, args.format), args.out)
+    return 0
+
+
+def cmd_sample(args, plugins: PluginOptions) -> int:
+    from ganbench import sampling
+    from ganbench.store import Store
+
+    if args.n < 1:
+        raise UsageError(f"-n {args.n}: ask for at least 1 sample")
+    store = Store.open_existing(args.run_dir)
+    try:
+        trial = sampling.resolve_trial(store, args.trial)  # unknown or ambiguous: one line, exit 2
+        saved = sampling.load_generator(store, trial, registry_for(plugins))
+    finally:
+        store.close()
+    png = sampling.interpolation_png(saved, seed=args.seed) if args.interpolate else sampling.samples_png(saved, args.n, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(png)
+    console.print(f"wrote {args.out} ({'interpolation' if args.interpolate else f'{args.n} samples'} from trial {trial['id']})",
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    console.print(f"wrote {out}", highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- writing plugins
+
+
+def cmd_new_plugin(args, plugins: PluginOptions) -> int:
+    from ganbench.scaffold import new_plugin
+
+    root = new_plugin(args.name, args.kind, args.dir)
+    console.print(f"wrote {root}: `pip install {root.as_posix() if root.is_absolute() else './' + root.as_posix()}`, "
+                  f"then `ganbench list` shows it (see {root / 'README.md'})", highlight=False, soft_wrap=True)
+    return 0
+
+
+def cmd_check_plugin(args, plugins: PluginOptions) -> int:
+    from ganbench.conformance import check, find
+
+    registry = registry_for(plugins)
+    _warn_failures(registry)
+    kind, record = find(registry, args.name, args.kind)  # unknown or ambiguous: one line, exit 2
+    results = check(kind, record.name, registry=registry, plugins=plugins, data=DataOptions(args.data_root, download=False))
+    for result in results:
+        mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {result.check}: [dim]{escape(result.detail)}[/]", highlight=False, soft_wrap=True)
+    failed = sum(not r.passed for r in results)
+    verdict = "[red]fails[/]" if failed else "[green]keeps[/]"
+    console.print(f"{SINGULAR[kind]} '{record.name}' {verdict} the contract "
+                  f"({len(results) - failed}/{len(results)} checks passed)", highlight=False)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

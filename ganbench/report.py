@@ -16,6 +16,7 @@ from ganbench import exports, figures, references, tables
 from ganbench.errors import UsageError
 from ganbench.html_report import Page, render_page
 from ganbench.store import Store
+from ganbench.timing import TimeSplit
 from ganbench.tables import LABELS, IDENTITY, final_metrics, metric_label, trial_table  # noqa: F401 (public API)
 
 FORMATS = {"md": "report.md", "html": "report.html", "csv": "summary.csv", "csv-long": "summary_long.csv",
@@ -122,6 +123,10 @@ def _facts(store: Store) -> dict:
     return {"dataset": store.get("dataset", {}), "budget": store.get("budget", "?"), "checkpoints": store.get("checkpoints")}
 
 
+def _time_split(store: Store) -> str:
+    return TimeSplit(**store.get("time_split")).text()
+
+
 def _caption(store: Store) -> str:
     data = store.get("dataset", {})
     return (f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
@@ -152,6 +157,7 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         f"- **device**: {manifest.get('device', '?')}",
         f"- **trials**: {len(trials)} ({', '.join(f'{n} {s}' for s, n in trials['status'].value_counts().items())})",
         f"- **command**: `{manifest.get('command', '?')}`",
+        *([f"- **time split** (last invocation): {_time_split(store)}"] if store.get("time_split") else []),
         "",
         "## Results over seeds",
         "",
@@ -232,6 +238,7 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         ("trials", f"{len(trials)}: " + ", ".join(f"{n} {s}" for s, n in trials["status"].value_counts().items())),
         ("device", str(manifest.get("device", "?"))),
         ("command", str(manifest.get("command", "?"))),
+        *([("time split", _time_split(store) + " (last invocation)")] if store.get("time_split") else []),
     ]
     training = []
     for r in trials.itertuples():

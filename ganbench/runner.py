@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from ganbench.errors import UsageError
 from ganbench.grid import plan_trials, select, stabiliser_sets
 from ganbench.registry import Registry
 from ganbench.store import Store
+from ganbench.timing import TimeSplit, since_start
 from ganbench.train import FastPaths
 from ganbench.trial import (
     Interrupted, PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session,
@@ -66,6 +68,8 @@ class PlannedRun:
     skipped: list[tuple[TrialJob, str]]
     session_key: SessionKey
     executor: Executor | None = None  # made (and its options checked) while planning
+    start_up_seconds: float = 0.0  # until planning began
+    preparation_seconds: float = 0.0  # planning: plugins, data, metrics
 
 
 def resolve_device(name: str) -> str:
@@ -93,6 +97,7 @@ def resolve_device(name: str) -> str:
 
 def plan_run(request: RunRequest) -> PlannedRun:
     """Validate everything and build the trial list; raises UsageError before anything is written."""
+    started = time.perf_counter()
     if request.seeds < 1:
         raise UsageError(f"--seeds {request.seeds}: the number of seeds must be at least 1")
     if request.checkpoints < 1:
@@ -125,7 +130,8 @@ def plan_run(request: RunRequest) -> PlannedRun:
             skipped.append((job, trial.skip_reason))
         else:
             jobs.append(job)
-    return PlannedRun(request, registry, jobs, skipped, key, executor)
+    return PlannedRun(request, registry, jobs, skipped, key, executor,
+                      since_start(started), time.perf_counter() - started)
 
 
 def manifest(run: PlannedRun) -> dict[str, Any]:
@@ -216,6 +222,7 @@ def execute(
         results.append(result)
         on_result(job, result)
 
+    started = time.perf_counter()
     stream = executor.run(pending, run_trial, on_log)
     try:
         for result in stream:
@@ -236,6 +243,11 @@ def execute(
         close = getattr(stream, "close", None)
         if close:  # stops a pool or Ray tasks still running (--fail-fast, Ctrl-C)
             close()
+        split = TimeSplit(
+            run.start_up_seconds, run.preparation_seconds, time.perf_counter() - started,
+            sum(r.usage.seconds for r in results), sum(r.eval_seconds for r in results), len(results),
+        )
+        store.set("time_split", split.to_dict())
     return results
 
 

@@ -165,8 +165,8 @@ def train(
                 real = critic_view(data.sample(batch, rng), progress)
                 with torch.no_grad():
                     fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
-                real_scores, fake_scores = D(real), D(fake)
-                loss_d = loss.d_loss(real_scores, fake_scores, **label)
+                real_scores, fake_scores_d = D(real), D(fake)
+                loss_d = loss.d_loss(real_scores, fake_scores_d, **label)
                 for stabiliser in stabilisers:
                     penalty = stabiliser.d_penalty(D, real, fake)
                     if penalty is not None:
@@ -200,8 +200,8 @@ def train(
             values = {
                 "d_loss": loss_d.item(),
                 "g_loss": loss_g.item(),
-                "d_real": real_scores.mean().item(),
-                "d_fake": fake_scores.mean().item(),
+                "d_real": real_scores.mean().item(),  # D(x) and D(G(z)) as D saw them in its last update
+                "d_fake": fake_scores_d.mean().item(),
             }
             for name, value in values.items():
                 if not math.isfinite(value):

@@ -5,13 +5,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ganbench.errors import UsageError
+from ganbench.trial import interrupted
 from ganbench.types import Executor, ExecutorSpec
 
 
 class LocalExecutor(Executor):
     def run(self, jobs, run_one, on_log=None):
         for job in jobs:
-            result = run_one(job, on_log=on_log(job) if on_log else None)
+            try:
+                result = run_one(job, on_log=on_log(job) if on_log else None)
+            except KeyboardInterrupt:  # landed outside run_trial's own guard (its set-up, an observer)
+                result = interrupted(job)
             yield result
             if result.status == "interrupted":  # Ctrl-C: run_trial returned instead of raising
                 return

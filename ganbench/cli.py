@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,6 +26,7 @@ console = Console()
 errors = Console(stderr=True)
 
 DEFAULTS = catalogue.suite("quick")
+TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s")
 STATUS_STYLE = {"done": "green", "skipped": "dim", "diverged": "yellow", "oom": "red", "error": "red", "interrupted": "yellow"}
 
 
@@ -225,15 +227,23 @@ def print_table(folder: Path) -> None:
         frame = report.trial_table(store)
     finally:
         store.close()
-    table = Table(title="ganbench results", show_lines=False)
-    shown = frame.drop(columns=["notes"]).reset_index(drop=True)
+    table = Table(title="ganbench results", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    # The terminal gets the comparison; bookkeeping columns stay in report.md and results.csv.
+    shown = frame.drop(columns=[c for c in TERMINAL_HIDDEN if c in frame.columns]).reset_index(drop=True)
+    # Short headers, qualifiers (FID's extractor and sample count) in the caption: fits 80 columns.
+    short = {c: str(c).split(" (")[0] for c in shown.columns}
+    clashes = {name for name in short.values() if list(short.values()).count(name) > 1}
+    qualified = [f"{short[c]}: {str(c)[len(short[c]) + 2:-1]}" for c in shown.columns if short[c] != str(c) and short[c] not in clashes]
+    table.caption = "; ".join(qualified) or None
     for column in shown.columns:
-        table.add_column(str(column), overflow="fold")
+        numeric = column not in ("model", "loss", "stabilisers", "status")
+        header = str(column) if short[column] in clashes else short[column]
+        table.add_column(header.replace(" ", "\n"), justify="right" if numeric else "left", no_wrap=True)
     for _, row in shown.iterrows():
         cells = []
         for column, value in row.items():
             if isinstance(value, float):
-                cells.append("" if value != value else f"{value:.3g}")
+                cells.append("" if value != value else f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}")
             elif column == "status":
                 cells.append(f"[{STATUS_STYLE.get(value, '')}]{value}[/]")
             else:

@@ -8,11 +8,18 @@ pool gives each worker ``cores // workers`` torch threads; as a control the scri
 the local executor with one thread (OMP_NUM_THREADS=1), one process doing what one pool worker
 does on a 2-core machine, so the ratio can be read without the threads' effect. The load
 average is printed with the times: on a shared machine rerun when it is high.
+
+With ``--ray`` (needs ``pip install 'ganbench[ray]'``) the same grid also runs on a local Ray
+instance, and every run's per-trial numbers (steps, final metrics) are compared with the
+pool's: the database must not depend on the executor. The built-in mlp's last bits change
+with the thread count (a parallel sum adds in another order), so metrics agree to 1e-4.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -39,10 +46,32 @@ def timed(label: str, arguments: list[str], env: dict[str, str], folder: Path) -
     return seconds
 
 
+def finals(out: Path) -> dict[str, tuple]:
+    """Per trial id: status, steps and every metric at the last checkpoint."""
+    with sqlite3.connect(out / "results.sqlite") as db:
+        trials = {i: (status, steps) for i, status, steps in db.execute("SELECT id, status, steps FROM trials")}
+        rows = db.execute("SELECT trial_id, name, value FROM metrics WHERE checkpoint = "
+                          "(SELECT max(checkpoint) FROM metrics) ORDER BY trial_id, name").fetchall()
+    return {i: (*trials[i], tuple((name, value) for t, name, value in rows if t == i)) for i in trials}
+
+
+def same_results(a: dict, b: dict) -> bool:
+    if a.keys() != b.keys():
+        return False
+    for trial in a:
+        (status_a, steps_a, metrics_a), (status_b, steps_b, metrics_b) = a[trial], b[trial]
+        if (status_a, steps_a) != (status_b, steps_b) or [n for n, _ in metrics_a] != [n for n, _ in metrics_b]:
+            return False
+        if not all(math.isclose(x, y, rel_tol=1e-4, abs_tol=1e-6) for (_, x), (_, y) in zip(metrics_a, metrics_b)):
+            return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="600steps")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--ray", action="store_true", help="also run the grid on a local Ray instance and compare")
     args = parser.parse_args()
     env = dict(os.environ)
     one_thread = {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -58,6 +87,12 @@ def main() -> None:
             local = timed(f"local, 1 thread{tag}", [*grid, "--executor", "local"], one_thread, Path(folder))
             print(f"ratio --workers 2 / --workers 1:      {two / one:.2f}  (target <= 0.6)")
             print(f"ratio --workers 2 / local (1 thread): {two / local:.2f}")
+        if args.ray:
+            timed("ray (local instance)", [*grid, "--executor", "ray"], env, Path(folder))
+            pool = finals(Path(folder) / "pool---workers-2")
+            for label in ("pool---workers-1", "local,-1-thread", "ray-(local-instance)"):
+                verdict = "the same" if same_results(pool, finals(Path(folder) / label)) else "DIFFERENT"
+                print(f"results of {label} against pool --workers 2: {verdict} ({len(pool)} trials)")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ class Budget:
 
     @classmethod
     def parse(cls, text: str) -> Budget:
+        if text.strip().startswith("-"):
+            raise UsageError(f"budget '{text}' must be more than zero: {_HELP}")
         match = _PATTERN.match(text.lower())
         if not match or match.group(2) not in _UNITS:
             raise UsageError(f"budget '{text}' is not a budget: {_HELP}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from datetime import datetime
@@ -31,6 +32,11 @@ STATUS_STYLE = {"done": "green", "skipped": "dim", "diverged": "yellow", "oom": 
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # '-5s' is a (bad) value, not an option: let it reach the check that explains budgets.
+        self._negative_number_matcher = re.compile(r"^-\d+(\.\d+)?[a-z]*$")
+
     def error(self, message: str):  # one line, exit 2, instead of usage + error
         raise UsageError(f"{message} (see '{self.prog} --help')")
 

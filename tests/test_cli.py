@@ -74,7 +74,7 @@ def test_a_different_grid_in_the_same_folder_is_refused(toy_run, capsys):
     [
         (["--models", "toy-mpl"], "did you mean 'toy-mlp'"),
         (["--budget", "30x"], "budget '30x' is not a budget"),
-        (["--budget=-5s"], "is not a budget"),
+        (["--budget=-5s"], "must be more than zero"),
         (["--budget", "0steps"], "must be more than zero"),
         (["--seeds", "0"], "at least 1"),
         (["--stabilisers", "nosuch"], "unknown stabiliser 'nosuch'"),

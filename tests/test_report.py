@@ -85,3 +85,29 @@ def test_chromium_opens_the_report_runs_its_script_without_console_errors_and_so
     shot = tmp_path / "report.png"
     chromium("--screenshot=" + str(shot), "--window-size=1280,1600", "--hide-scrollbars", url, profile=tmp_path / "profile2")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+REAL_RUNS = {
+    # the two reports, with built-in components and step budgets small enough for a test
+    "digits-2-seeds": ["--models", "dcgan", "--losses", "ns,hinge", "--seeds", "2", "--dataset", "digits",
+                       "--budget", "30steps", "--fid-samples", "200"],
+    "ring8-3-seeds": ["--models", "mlp", "--losses", "ns", "--seeds", "3", "--dataset", "ring8", "--budget", "60steps"],
+}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+@pytest.mark.parametrize("name", REAL_RUNS)
+def test_chromium_renders_the_report_of_a_real_run_with_every_section(name, tmp_path):
+    out = tmp_path / name
+    assert main(["run", *REAL_RUNS[name], "--checkpoints", "2", "--device", "cpu", "--out", str(out)]) == 0
+    done = chromium("--dump-dom", (out / "report.html").resolve().as_uri(), profile=tmp_path / "profile")
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line]
+    assert console == [], console
+    dom = done.stdout
+    assert 'data-ready="yes"' in dom and "Results over seeds" in dom and "time split" in dom
+    seeds = REAL_RUNS[name][REAL_RUNS[name].index("--seeds") + 1]
+    assert f"{seeds}/{seeds}" in dom  # every seed finished and is counted in the summary
+    if name.startswith("digits"):
+        assert "FID (ganbench-digits-cnn, 200 samples)" in dom and "classes covered" in dom
+    else:
+        assert "modes (of 8)" in dom and "% high quality" in dom and 'id="snapshots"' in dom

@@ -42,10 +42,7 @@ def refused(capsys, arguments, out):
         (["--executor", "ray", "--workers", "2"], "leave --workers out, or use --executor pool"),
         (["--executor", "ray", "--address", "not an address"], "give auto, HOST:PORT or ray://HOST:PORT"),
         (["--executor", "pol"], "unknown executor 'pol'; did you mean 'pool'?"),
-        (["--budget", "30x"], "budget '30x' is not a budget: use a training time (30s, 5m, 1h)"),
-        (["--budget", "-5s"], "budget '-5s' must be more than zero"),  # not mistaken for an option
-        (["--budget", "0steps"], "budget '0steps' must be more than zero"),
-        (["--seeds", "0"], "--seeds 0: the number of seeds must be at least 1"),
+        (["--budget", "-5s"], "budget '-5s' must be more than zero"),  # a value, not mistaken for an option
         (["--seeds", "-2"], "--seeds -2: the number of seeds must be at least 1"),
     ],
 )

@@ -67,7 +67,7 @@ class PlannedRun:
     jobs: list[TrialJob]
     skipped: list[tuple[TrialJob, str]]
     session_key: SessionKey
-    executor: Executor | None = None  # made (and its options checked) while planning
+    executor: Executor  # made (and its options checked) while planning
     start_up_seconds: float = 0.0  # until planning began
     preparation_seconds: float = 0.0  # planning: plugins, data, metrics
 
@@ -213,7 +213,6 @@ def execute(
             store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
     pending = [job for job in run.jobs if job.id not in finished]
     by_id = {job.id: job for job in pending}
-    executor = run.executor or run.registry.get("executors", run.request.executor).factory(run.request.executor_options)
     results: list[TrialResult] = []
 
     def keep(result: TrialResult) -> None:
@@ -223,7 +222,7 @@ def execute(
         on_result(job, result)
 
     started = time.perf_counter()
-    stream = executor.run(pending, run_trial, on_log)
+    stream = run.executor.run(pending, run_trial, on_log)
     try:
         for result in stream:
             keep(result)
@@ -260,7 +259,7 @@ def _in_flight(stream) -> list[TrialResult]:
         throw(KeyboardInterrupt())
     except Interrupted as stopped:
         return stopped.results
-    except (KeyboardInterrupt, StopIteration, RuntimeError):  # in-process executors: nothing elsewhere
+    except (KeyboardInterrupt, StopIteration):  # in-process executors: nothing elsewhere
         return []
     return []
 

@@ -25,6 +25,7 @@ from ganbench.errors import UsageError, unknown_name
 from ganbench.grid import check_trial
 from ganbench.plugins import BUILTIN_DISTRIBUTION
 from ganbench.registry import KINDS, SINGULAR, Registry
+from ganbench.streaming import StreamedDataset
 from ganbench.train import build_setup, train
 from ganbench.types import (
     Critic, DataOptions, DataShape, Dataset, DataUnavailable, DatasetSpec, Executor, ExecutorSpec, HParams,
@@ -36,6 +37,7 @@ from ganbench.types import (
 CHECKABLE = ("models", "losses", "stabilisers", "datasets", "metrics", "executors")
 CPU = torch.device("cpu")
 BATCH = 8
+STREAMED_CHECKED = 1_000  # samples of a streamed data set decoded and checked
 
 
 class CheckResult(NamedTuple):
@@ -394,7 +396,10 @@ def check_dataset(registry: Registry, spec: DatasetSpec, options: DataOptions) -
 
 def _dataset_problems(spec: DatasetSpec, data: Dataset) -> list[str]:
     problems = []
-    x = data.x
+    # Every sample of data in memory; the first ones of a streamed set, which may not fit in memory.
+    x = data.gather(torch.arange(len(data) if not isinstance(data, StreamedDataset) else min(len(data), STREAMED_CHECKED)))
+    if tuple(x.shape[1:]) != data.shape.shape:
+        problems.append(f"samples have shape {tuple(x.shape[1:])}, but the data set says {data.shape}")
     if x.dtype != torch.float32:
         problems.append(f"x is {x.dtype}, expected float32")
     if data.shape.kind != spec.kind:
@@ -411,7 +416,7 @@ def _dataset_problems(spec: DatasetSpec, data: Dataset) -> list[str]:
             problems.append(f"labels must be int64 of shape ({len(data)},), got {data.labels.dtype} {tuple(data.labels.shape)}")
         elif data.num_classes and int(data.labels.max()) >= data.num_classes:
             problems.append(f"label {int(data.labels.max())} but only {data.num_classes} class_names")
-    if data.modes is not None and (data.modes.dim() != 2 or data.modes.shape[1] != x.shape[-1] or data.x.dim() != 2):
+    if data.modes is not None and (data.modes.dim() != 2 or data.modes.shape[1] != x.shape[-1] or data.shape.kind != "vector"):
         problems.append(f"modes must be (K, d) for vector data, got {tuple(data.modes.shape)}")
     return problems
 

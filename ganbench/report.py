@@ -151,7 +151,8 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     lines = [
         f"# ganbench run `{store.folder.name}`",
         "",
-        f"- **data set**: {data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples)",
+        f"- **data set**: {data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
+        + (f"; {data['loading']}" if data.get("loading") else "") + ")",
         f"- **budget**: {store.get('budget', '?')} of training per trial (evaluation excluded), "
         f"{store.get('checkpoints', '?')} checkpoints each",
         f"- **device**: {manifest.get('device', '?')}",
@@ -232,7 +233,8 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
     facts = [
         ("data set", f"{data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
                      + (f", {data['modes']} modes" if data.get("modes") else "")
-                     + (f", {data['classes']} classes" if data.get("classes") else "") + ")"),
+                     + (f", {data['classes']} classes" if data.get("classes") else "")
+                     + (f"; {data['loading']}" if data.get("loading") else "") + ")"),
         ("budget", f"{store.get('budget', '?')} of training per trial (evaluation excluded), "
                    f"{store.get('checkpoints', '?')} checkpoints"),
         ("trials", f"{len(trials)}: " + ", ".join(f"{n} {s}" for s, n in trials["status"].value_counts().items())),

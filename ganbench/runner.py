@@ -187,7 +187,7 @@ def open_run_folder(run: PlannedRun) -> Store:
     store.set("dataset", {
         "name": run.request.dataset, "shape": str(data.shape), "samples": len(data),
         "modes": len(data.modes) if data.modes is not None else None,
-        "classes": data.num_classes or None, "source": data.source,
+        "classes": data.num_classes or None, "source": data.source, "loading": data.loading,
     })
     return store
 

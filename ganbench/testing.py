@@ -52,6 +52,7 @@ def run_tiny_trial(
     checkpoints: int = 1,
     hparams: dict | None = None,
     cache_dir: str | None = None,
+    data: DataOptions = DataOptions(download=False),
 ) -> TrialResult:
     """One trial of ``steps`` generator steps on the CPU, exactly as `ganbench run` would train it.
 
@@ -59,7 +60,7 @@ def run_tiny_trial(
     """
     registry = registry_for(plugins)
     [choices] = stabiliser_sets(registry, [stabilisers])
-    key = SessionKey(plugins, dataset, DataOptions(download=False), "cpu", tuple(metrics), (),
+    key = SessionKey(plugins, dataset, data, "cpu", tuple(metrics), (),
                      cache_dir or tempfile.gettempdir())
     current = session(key)
     spec = registry.get("models", model)

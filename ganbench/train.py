@@ -5,6 +5,7 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,70 +154,73 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
+    # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for
+    # streamed data; closing the iterator when the trial ends stops those workers.
     usage, outcome = Usage(), TrainingOutcome(Usage(), 0.0, 0.0)
     done_checkpoints, warm_seconds = 0, 0.0
-    clock.start()
-    while budget.fraction(usage) < 1.0:
-        progress = budget.fraction(usage)
+    with contextlib.closing(data.batches(batch, rng)) as real_batches:
+        clock.start()
+        while budget.fraction(usage) < 1.0:
+            progress = budget.fraction(usage)
 
-        # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
-        for _ in range(hp.n_critic):
-            with setup.autocast():
-                real = critic_view(data.sample(batch, rng), progress)
-                with torch.no_grad():
-                    fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
-                real_scores, fake_scores_d = D(real), D(fake)
-                loss_d = loss.d_loss(real_scores, fake_scores_d, **label)
+            # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
+            for _ in range(hp.n_critic):
+                with setup.autocast():
+                    real = critic_view(next(real_batches), progress)
+                    with torch.no_grad():
+                        fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+                    real_scores, fake_scores_d = D(real), D(fake)
+                    loss_d = loss.d_loss(real_scores, fake_scores_d, **label)
+                    for stabiliser in stabilisers:
+                        penalty = stabiliser.d_penalty(D, real, fake)
+                        if penalty is not None:
+                            loss_d = loss_d + penalty
+                optimiser_step(setup.opt_d, loss_d, setup.scaler_d)
+                D.constrain()
                 for stabiliser in stabilisers:
-                    penalty = stabiliser.d_penalty(D, real, fake)
-                    if penalty is not None:
-                        loss_d = loss_d + penalty
-            optimiser_step(setup.opt_d, loss_d, setup.scaler_d)
-            D.constrain()
-            for stabiliser in stabilisers:
-                stabiliser.after_d_step(D)
+                    stabiliser.after_d_step(D)
 
-        # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
-        with setup.autocast():
-            fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
-            fake_scores = D(fake)
-            with torch.no_grad():
-                real_for_g = D(real) if loss.g_uses_real else None
-            loss_g = loss.g_loss(fake_scores, real_for_g)
+            # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
+            with setup.autocast():
+                fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+                fake_scores = D(fake)
+                with torch.no_grad():
+                    real_for_g = D(real) if loss.g_uses_real else None
+                loss_g = loss.g_loss(fake_scores, real_for_g)
+                for stabiliser in stabilisers:
+                    loss_g = stabiliser.g_loss(D, real, fake, loss_g)
+            optimiser_step(setup.opt_g, loss_g, setup.scaler_g)
             for stabiliser in stabilisers:
-                loss_g = stabiliser.g_loss(D, real, fake, loss_g)
-        optimiser_step(setup.opt_g, loss_g, setup.scaler_g)
-        for stabiliser in stabilisers:
-            stabiliser.after_g_step(G)
+                stabiliser.after_g_step(G)
 
-        # (3) Account: budget, throughput window, logs, checkpoints (evaluated with the clock paused).
-        usage.steps += 1
-        usage.images += batch * hp.n_critic
-        if budget.unit == "seconds" or usage.steps == warmup_steps:
-            usage.seconds = clock.seconds
-        if usage.steps == warmup_steps:
-            warm_seconds = usage.seconds
-        if usage.steps % log_every == 0 or usage.steps == 1:
-            values = {
-                "d_loss": loss_d.item(),
-                "g_loss": loss_g.item(),
-                "d_real": real_scores.mean().item(),  # D(x) and D(G(z)) as D saw them in its last update
-                "d_fake": fake_scores_d.mean().item(),
-            }
-            for name, value in values.items():
-                if not math.isfinite(value):
-                    raise Diverged(usage.steps, name)
-            seconds = clock.seconds
-            outcome.scalars += [Scalar(usage.steps, seconds, name, value) for name, value in values.items()]
-            on_log(usage, values)
-        if budget.checkpoint_due(usage, done_checkpoints, checkpoints):
-            clock.pause()
-            usage.seconds = clock.seconds
-            while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
-                on_checkpoint(done_checkpoints, usage)
-                done_checkpoints += 1
-            if budget.fraction(usage) < 1.0:
-                clock.start()
+            # (3) Account: budget, throughput window, logs, checkpoints (evaluated with the clock paused).
+            usage.steps += 1
+            usage.images += batch * hp.n_critic
+            if budget.unit == "seconds" or usage.steps == warmup_steps:
+                usage.seconds = clock.seconds
+            if usage.steps == warmup_steps:
+                warm_seconds = usage.seconds
+            if usage.steps % log_every == 0 or usage.steps == 1:
+                values = {
+                    "d_loss": loss_d.item(),
+                    "g_loss": loss_g.item(),
+                    "d_real": real_scores.mean().item(),  # D(x) and D(G(z)) as D saw them in its last update
+                    "d_fake": fake_scores_d.mean().item(),
+                }
+                for name, value in values.items():
+                    if not math.isfinite(value):
+                        raise Diverged(usage.steps, name)
+                seconds = clock.seconds
+                outcome.scalars += [Scalar(usage.steps, seconds, name, value) for name, value in values.items()]
+                on_log(usage, values)
+            if budget.checkpoint_due(usage, done_checkpoints, checkpoints):
+                clock.pause()
+                usage.seconds = clock.seconds
+                while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
+                    on_checkpoint(done_checkpoints, usage)
+                    done_checkpoints += 1
+                if budget.fraction(usage) < 1.0:
+                    clock.start()
     clock.pause()
     usage.seconds = clock.seconds
 

@@ -5,6 +5,7 @@ a Ray task; the worker rebuilds its plugins, data and metrics once per process (
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -60,7 +61,7 @@ def load_dataset(registry: Registry, name: str, options: DataOptions) -> Dataset
         raise UsageError(f"data set '{spec.name}' needs an argument: {spec.name}:PATH")
     if argument and not spec.takes_argument:
         raise UsageError(f"data set '{spec.name}' takes no argument, got '{name}'")
-    return spec.load(DataOptions(options.root, options.image_size, options.download, argument))
+    return spec.load(dataclasses.replace(options, argument=argument))
 
 
 @functools.lru_cache(maxsize=2)

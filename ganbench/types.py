@@ -229,7 +229,13 @@ class StabiliserSpec(Record):
 
 @dataclass
 class Dataset:
-    """Samples in memory, float32: images (N, C, H, W) scaled to [-1, 1], or vectors (N, d) as they are."""
+    """Samples in memory, float32: images (N, C, H, W) scaled to [-1, 1], or vectors (N, d) as they are.
+
+    What the harness and the metrics read is the same for every data set, held in memory or
+    streamed from storage (:class:`ganbench.streaming.StreamedDataset`): ``shape``, ``len()``,
+    ``labels``/``class_names``/``modes``, ``fingerprint()``, ``gather(index)`` for chosen samples
+    and ``batches(...)`` for training. ``x`` exists only for data held in memory.
+    """
 
     name: str
     x: torch.Tensor
@@ -247,6 +253,15 @@ class Dataset:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def device(self) -> torch.device:
+        return self.x.device
+
+    @property
+    def loading(self) -> str:
+        """How training reads the samples, as the report states it."""
+        return "in memory, sampled by index on the device"
+
     def __len__(self) -> int:
         return self.x.shape[0]
 
@@ -254,10 +269,23 @@ class Dataset:
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return dataclasses.replace(self, x=move(self.x), labels=move(self.labels), modes=move(self.modes))
 
+    def gather(self, index: torch.Tensor) -> torch.Tensor:
+        """The samples at ``index`` (a 1-D integer tensor), float32 on the data's device."""
+        return self.x[index.to(self.x.device)]
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n samples drawn uniformly with replacement, on the data's own device."""
-        index = torch.randint(len(self), (n,), device=self.x.device, generator=generator)
-        return self.x[index]
+        index = torch.randint(len(self), (n,), device=self.device, generator=generator)
+        return self.gather(index)
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        """Endless random training batches on the data's device: the training loop's real samples.
+
+        In memory, each batch is drawn by index with ``generator`` (no copies, no DataLoader), so
+        the draws interleave with the loop's latents exactly as in a hand-written loop.
+        """
+        while True:
+            yield self.sample(batch_size, generator)
 
     def fingerprint(self) -> str:
         """A short hash of the samples and labels: a cache key for anything trained on them."""
@@ -277,11 +305,12 @@ class DataOptions:
     image_size: int | None = None  # None: the data set's natural size
     download: bool = True
     argument: str = ""  # the part after ':' in 'folder:PATH'
+    workers: int | None = None  # DataLoader worker processes for streamed data sets; None: chosen from the cores
 
 
 @dataclass(kw_only=True)
 class DatasetSpec(Record):
-    """A data set: ``load(options)`` returns a :class:`Dataset`.
+    """A data set: ``load(options)`` returns a :class:`Dataset` (or a streamed one, for data too big to hold).
 
     A loader that cannot find or fetch its files raises :class:`DataUnavailable` with one
     line naming the folder and the files expected there.

@@ -105,3 +105,21 @@ def test_list_and_plugins_show_components_and_providers(capsys):
     assert main([*TOY, "plugins"]) == 0
     out = capsys.readouterr().out
     assert "toy_plugin" in out and "built-in" in out and "toy-mlp" in out
+
+
+def test_a_folder_run_streams_its_images_and_says_so(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    images = tmp_path / "faces"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(images / f"{i}.jpg")
+    out = tmp_path / "run"
+    assert main([*TOY, "run", "--models", "dcgan", "--losses", "toy-ns", "--dataset", f"folder:{images}",
+                 "--image-size", "16", "--budget", "8steps", "--checkpoints", "2", "--metrics", "mean-gap",
+                 "--data-workers", "2", "--out", str(out)]) == 0
+    assert rows(out, "SELECT status, steps FROM trials") == [("done", 8)]
+    assert len(rows(out, "SELECT value FROM metrics WHERE name = 'mean-gap'")) == 2
+    assert "30 samples; streamed from storage by 2 DataLoader workers)" in (out / "report.md").read_text()

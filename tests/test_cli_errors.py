@@ -44,6 +44,7 @@ def refused(capsys, arguments, out):
         (["--executor", "pol"], "unknown executor 'pol'; did you mean 'pool'?"),
         (["--budget", "-5s"], "budget '-5s' must be more than zero"),  # a value, not mistaken for an option
         (["--seeds", "-2"], "--seeds -2: the number of seeds must be at least 1"),
+        (["--data-workers", "-1"], "--data-workers -1: give 0 (decode in the training process) or more"),
     ],
 )
 def test_bad_option_values(tmp_path, capsys, arguments, message):

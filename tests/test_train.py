@@ -123,3 +123,43 @@ def test_a_failing_observer_never_fails_the_trial():
         forget_registries()
     assert result.status == "done"
     assert result.reason.count("observer of ganbench_checkpoint failed: RuntimeError: the logger is down") == 2
+
+
+def write_images(folder, n=40, side=16):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+
+
+def test_a_streamed_data_set_trains_the_same_whatever_its_workers_and_stops_them(tmp_path):
+    import multiprocessing
+
+    from ganbench.types import DataOptions
+
+    write_images(tmp_path)
+    before = set(multiprocessing.active_children())
+    results = [
+        tiny(model="dcgan", loss="toy-ns", dataset=f"folder:{tmp_path}", steps=6, metrics=("mean-gap",),
+             hparams={"batch_size": 16}, data=DataOptions(download=False, image_size=16, workers=workers))
+        for workers in (0, 2)
+    ]
+    assert [r.status for r in results] == ["done", "done"], results[0].reason
+    assert results[0].generator_state == results[1].generator_state
+    assert losses(results[0]) == losses(results[1])
+    assert set(multiprocessing.active_children()) - before == set()  # the trial closed its DataLoader
+
+
+def test_a_trial_that_fails_still_stops_its_data_workers(tmp_path):
+    import multiprocessing
+
+    from ganbench.types import DataOptions
+
+    write_images(tmp_path)
+    before = set(multiprocessing.active_children())
+    result = tiny(model="dcgan", loss="nan-loss", dataset=f"folder:{tmp_path}", steps=20,
+                  hparams={"batch_size": 8}, data=DataOptions(download=False, image_size=16, workers=2))
+    assert result.status == "diverged"
+    assert set(multiprocessing.active_children()) - before == set()

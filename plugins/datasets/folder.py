@@ -1,10 +1,16 @@
-"""``folder:PATH``: a folder of images, as torchvision's ImageFolder reads it, or flat.
+"""``folder:PATH``: a folder of images, as torchvision's ImageFolder reads it, or flat; streamed from disk.
 
 Sub-folders are classes (sorted by name, as ImageFolder does, hidden ones skipped; images anywhere below a
-sub-folder belong to it, and images beside the sub-folders are ignored). A folder with no
-sub-folders holding images is one class named after the folder. Every image is converted
-to RGB, resized so its shorter side is ``DataOptions.image_size`` (default 64) and centre-
-cropped to a square (as in the PyTorch DCGAN example), then scaled to [-1, 1].
+sub-folder belong to it, and images beside the sub-folders are ignored). With two or more
+classes the data set is labelled (FID then uses ganbench's feature network, and class coverage
+applies); a flat folder, or a tree with one class (``celeba/img_align_celeba/``), is unlabelled.
+Every image is converted to RGB, resized so its shorter side is ``DataOptions.image_size``
+(default 64) and centre-cropped to a square (as in the PyTorch DCGAN example).
+
+A folder may hold far more than memory (CelebA, LSUN), so nothing is decoded up front: loading
+lists the files and reads each one's header (a file that is not an image is bad input, found
+before any training), and training decodes batches in DataLoader workers
+(:class:`ganbench.streaming.StreamedDataset`).
 """
 from __future__ import annotations
 
@@ -16,12 +22,15 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ganbench.errors import UsageError
-from ganbench.types import DataOptions, Dataset
+from ganbench.streaming import StreamedDataset
+from ganbench.types import DataOptions, DataShape
 
 from . import catalogue
 from .images import image_side
 
 DEFAULT_SIDE = 64
+RECIPE = "rgb-shorter-side-bilinear-centre-crop-v1"  # how files become pixels: part of the fingerprint
+UNREADABLE = (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError)
 
 
 def is_image(path: Path) -> bool:
@@ -44,23 +53,46 @@ def find_images(root: Path) -> tuple[list[Path], list[int], tuple[str, ...]]:
     return files, labels, tuple(name for name, _ in classes)
 
 
+class ImageFiles(torch.utils.data.Dataset):
+    """The images of a folder, decoded one at a time: uint8 (3, side, side) tensors."""
+
+    def __init__(self, files: list[Path], side: int):
+        self.files, self.side = files, side
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return torch.from_numpy(read_image(self.files[index], self.side)).permute(2, 0, 1).contiguous()
+
+
 def read_image(path: Path, side: int) -> np.ndarray:
     """(side, side, 3) uint8: shorter side resized to ``side`` (antialiased), centre-cropped."""
     try:
         with Image.open(path) as image:
             image = image.convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise UsageError(f"folder: cannot decode image {path}: {reason}") from None
+    except UNREADABLE as error:
+        raise UsageError(f"folder: cannot decode image {path}: {_reason(error)}") from None
     width, height = image.size
     scale = side / min(width, height)
     size = (max(side, round(width * scale)), max(side, round(height * scale)))
     image = image.resize(size, Image.Resampling.BILINEAR)
     left, top = (size[0] - side) // 2, (size[1] - side) // 2
-    return np.asarray(image.crop((left, top, left + side, top + side)))
+    return np.array(image.crop((left, top, left + side, top + side)))  # a writable copy: torch shares it
 
 
-def load(options: DataOptions) -> Dataset:
+def identify(path: Path, root: Path) -> str:
+    """One line naming a file's content cheaply: its path, size and modification time, once its header reads as an image."""
+    try:
+        with Image.open(path):  # reads the header only: the pixels are decoded in training
+            pass
+    except UNREADABLE as error:
+        raise UsageError(f"folder: cannot decode image {path}: {_reason(error)}") from None
+    stat = path.stat()
+    return f"{path.relative_to(root)}\t{stat.st_size}\t{stat.st_mtime_ns}"
+
+
+def load(options: DataOptions) -> StreamedDataset:
     if not options.argument:
         raise UsageError("data set 'folder' needs a path: folder:PATH")
     root = Path(options.argument).expanduser()
@@ -73,12 +105,20 @@ def load(options: DataOptions) -> Dataset:
     if not files:
         kinds = ", ".join(IMG_EXTENSIONS)
         raise UsageError(f"folder: no images in {root} or its sub-folders (looked for {kinds})")
-    pixels = np.stack([read_image(path, side) for path in files])  # uint8 until the end: 4x less memory
-    x = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous().to(torch.float32).mul_(2 / 255).sub_(1)
-    return Dataset(
-        name="folder",
-        x=x,
-        labels=torch.tensor(labels, dtype=torch.int64),
-        class_names=class_names,
-        source=f"folder {root.resolve()} ({len(files):,} images, {len(class_names)} classes); {catalogue.source('folder')}",
+    identity = "\n".join([RECIPE, *(identify(path, root) for path in files)])
+    labelled = len(class_names) >= 2  # one class says nothing about the images: no classifier to train
+    return StreamedDataset(
+        "folder",
+        ImageFiles(files, side),
+        DataShape("image", (3, side, side)),
+        identity,
+        labels=torch.tensor(labels, dtype=torch.int64) if labelled else None,
+        class_names=class_names if labelled else (),
+        source=f"folder {root.resolve()} ({len(files):,} images, "
+               f"{f'{len(class_names)} classes' if labelled else 'unlabelled'}); {catalogue.source('folder')}",
+        workers=options.workers,
     )
+
+
+def _reason(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__

@@ -33,7 +33,7 @@ def num_classes(dataset: Dataset) -> int:
 
 
 def applies_to(dataset: Dataset) -> str | None:
-    if dataset.labels is None or dataset.x.dim() != 4:
+    if dataset.labels is None or dataset.shape.kind != "image":
         return "class coverage needs labelled images"
     if dataset.name == "stacked-mnist":
         return "Stacked MNIST has its own mode count (stacked-mnist-modes)"

@@ -147,7 +147,8 @@ def choose(context: MetricContext, trained: feature_net.TrainedNet | None = None
 
 
 def has_labelled_images(dataset: Dataset) -> bool:
-    return dataset.labels is not None and dataset.x.dim() == 4
+    """Images with two or more classes: what ganbench's feature network can be trained on."""
+    return dataset.labels is not None and dataset.shape.kind == "image" and feature_net.class_count(dataset) >= 2
 
 
 def inception_kwargs(weights: str | None) -> dict[str, Any]:

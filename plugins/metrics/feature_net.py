@@ -98,8 +98,8 @@ def cache_key(dataset: Dataset, seed: int = 0) -> str:
 
 def load_or_train(dataset: Dataset, cache_dir: str, device: torch.device | str = "cpu", seed: int = 0) -> TrainedNet:
     """The cached network for this data set, trained (and cached) first if there is none."""
-    if dataset.labels is None or dataset.x.dim() != 4:
-        raise ValueError(f"a feature network needs labelled images; {dataset.name} has none")
+    if dataset.labels is None or dataset.shape.kind != "image" or class_count(dataset) < 2:
+        raise ValueError(f"a feature network needs images labelled with two or more classes; {dataset.name} has none")
     key = cache_key(dataset, seed)
     path = os.path.join(cache_dir, "feature-nets", key + ".pt")
     if os.path.exists(path):
@@ -119,6 +119,10 @@ def load_or_train(dataset: Dataset, cache_dir: str, device: torch.device | str =
     return trained
 
 
+def class_count(dataset: Dataset) -> int:
+    return max(dataset.num_classes, int(dataset.labels.max()) + 1) if dataset.labels is not None else 0
+
+
 def split(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed random (train, held-out) split of n indices."""
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
@@ -131,16 +135,16 @@ def train(dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0,
     """Train a fresh network on ``dataset`` (deterministic given the seed) and measure it on the held-out split."""
     started = time.perf_counter()
     device = torch.device(device)
-    x, labels = dataset.x.detach(), dataset.labels.detach()
-    num_classes = max(dataset.num_classes, int(labels.max()) + 1)
-    train_index, heldout_index = split(len(x), seed)
-    x_train, y_train = x[train_index.to(x.device)].to(device), labels[train_index.to(x.device)].to(device)
+    labels = dataset.labels.detach().cpu()
+    num_classes = class_count(dataset)
+    train_index, heldout_index = split(len(dataset), seed)  # at most MAX_TRAIN + MAX_HELDOUT samples in memory
+    x_train, y_train = dataset.gather(train_index).to(device), labels[train_index].to(device)
     if steps is None:  # about 20 epochs, at least 300 and at most 1,000 steps
         steps = min(1000, max(300, 20 * len(x_train) // batch_size))
     rng = torch.Generator(device).manual_seed(seed)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        net = FeatureNet(x.shape[1], num_classes).to(device)
+        net = FeatureNet(dataset.shape.channels, num_classes).to(device)
         optimiser = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=5e-4)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=steps, pct_start=0.15)
         net.train()
@@ -153,8 +157,8 @@ def train(dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0,
             optimiser.step()
             schedule.step()
     net.eval()
-    predicted = net.predict(x[heldout_index.to(x.device)])
-    accuracy = (predicted.cpu() == labels[heldout_index.to(labels.device)].cpu()).float().mean().item()
+    predicted = net.predict(dataset.gather(heldout_index))
+    accuracy = (predicted.cpu() == labels[heldout_index]).float().mean().item()
     return TrainedNet(net, "", accuracy, len(heldout_index), len(train_index),
                       time.perf_counter() - started, cached=False)
 

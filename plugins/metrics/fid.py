@@ -27,10 +27,10 @@ DEFAULT_SAMPLES = 10_000
 
 
 def applies_to(dataset: Dataset) -> str | None:
-    if dataset.x.dim() != 4:
+    if dataset.shape.kind != "image":
         return "FID compares images; this data set holds vectors"
-    if dataset.x.shape[1] not in (1, 3):
-        return f"torch-fidelity takes images with 1 or 3 channels, not {dataset.x.shape[1]}"
+    if dataset.shape.channels not in (1, 3):
+        return f"torch-fidelity takes images with 1 or 3 channels, not {dataset.shape.channels}"
     return None
 
 

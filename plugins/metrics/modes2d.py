@@ -30,7 +30,7 @@ THRESHOLD_STDS = 3.0
 def applies_to(dataset: Dataset) -> str | None:
     if dataset.modes is None or dataset.mode_std is None:
         return "mode coverage needs a mixture with known modes and mode_std"
-    if dataset.x.dim() != 2:
+    if dataset.shape.kind != "vector":
         return "mode coverage by distance to the modes is for vector data"
     return None
 

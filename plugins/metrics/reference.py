@@ -16,11 +16,12 @@ from typing import Any
 import torch
 import torch_fidelity
 
-from ganbench.types import MetricContext
+from ganbench.types import Dataset, MetricContext
 
 from .extractor import Extractor, to_uint8
 
 REFERENCE_SAMPLES = 50_000  # the usual FID reference size; smaller data sets are used whole
+CHUNK = 1_000  # reference images gathered at once: a streamed data set decodes them in its workers
 
 
 class ImageTensors(torch.utils.data.Dataset):
@@ -37,6 +38,28 @@ class ImageTensors(torch.utils.data.Dataset):
         return item if item.dtype == torch.uint8 else to_uint8(item[None])[0]
 
 
+class ReferenceImages(torch.utils.data.Dataset):
+    """The samples at ``index`` of a data set, as torch-fidelity reads them (one uint8 image at a time).
+
+    torch-fidelity reads in order, so the images are gathered ``CHUNK`` at a time: one index
+    for data in memory, a batch of decoding for a streamed data set, never all of them at once.
+    """
+
+    def __init__(self, dataset: Dataset, index: torch.Tensor):
+        self.dataset, self.index = dataset, index
+        self._start, self._chunk = -1, torch.empty(0, dtype=torch.uint8)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        start = i - i % CHUNK
+        if start != self._start:
+            self._chunk = to_uint8(self.dataset.gather(self.index[start : start + CHUNK]).detach())
+            self._start = start
+        return self._chunk[i - start]
+
+
 @dataclass
 class Reference:
     """The real images a metric compares against, by cache name; the images are built only on a cache miss."""
@@ -47,7 +70,7 @@ class Reference:
     cache_root: str
     seconds: float = 0.0  # time spent preparing the reference statistics in this process
     computed: bool = False  # False when they came from the cache
-    _images: ImageTensors | None = None
+    _images: ReferenceImages | None = None
 
     @classmethod
     def of(cls, context: MetricContext) -> Reference:
@@ -57,14 +80,14 @@ class Reference:
         name = f"ganbench-{dataset.name}-{dataset.fingerprint()}-{subset}-{dataset.shape.size}px"
         return cls(context, n, name, os.path.join(context.cache_dir, "fidelity"))
 
-    def images(self) -> ImageTensors:
-        """The reference images, converted lazily: torch-fidelity reads them only on a cache miss."""
+    def images(self) -> ReferenceImages:
+        """The reference images, gathered lazily: torch-fidelity reads them only on a cache miss."""
         if self._images is None:
-            x = self.context.dataset.x.detach()
-            if self.n < len(x):  # a fixed random subset: data sets are often stored sorted by class
-                index = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[: self.n]
-                x = x[index.to(x.device)]
-            self._images = ImageTensors(x)
+            dataset = self.context.dataset
+            index = torch.arange(len(dataset))
+            if self.n < len(dataset):  # a fixed random subset: data sets are often stored sorted by class
+                index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[: self.n]
+            self._images = ReferenceImages(dataset, index)
         return self._images
 
     def inputs(self) -> dict[str, Any]:

@@ -32,17 +32,17 @@ MAX_SOURCE_IMAGES = 20_000  # stacked images whose channels feed the digit class
 def applies_to(dataset: Dataset) -> str | None:
     if dataset.name != "stacked-mnist":
         return "only for Stacked MNIST"
-    if dataset.labels is None or dataset.x.dim() != 4 or dataset.x.shape[1] != 3:
+    if dataset.labels is None or dataset.shape.kind != "image" or dataset.shape.channels != 3:
         return "Stacked MNIST needs 3-channel images labelled 100a + 10b + c"
     return None
 
 
 def digits_of(stacked: Dataset) -> Dataset:
     """The distinct single-channel digits in (a fixed subset of) a Stacked MNIST data set, with their labels."""
-    x, labels = stacked.x.detach().cpu(), stacked.labels.detach().cpu()
-    if len(x) > MAX_SOURCE_IMAGES:
-        index = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:MAX_SOURCE_IMAGES]
-        x, labels = x[index], labels[index]
+    index = torch.arange(len(stacked))
+    if len(stacked) > MAX_SOURCE_IMAGES:
+        index = torch.randperm(len(stacked), generator=torch.Generator().manual_seed(0))[:MAX_SOURCE_IMAGES]
+    x, labels = stacked.gather(index).detach().cpu(), stacked.labels.detach().cpu()[index]
     images = torch.cat([x[:, k : k + 1] for k in range(3)])
     digits = torch.cat([(labels // 10 ** (2 - k)) % 10 for k in range(3)])
     rows = np.ascontiguousarray(images.reshape(len(images), -1).numpy())

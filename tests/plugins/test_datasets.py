@@ -93,9 +93,11 @@ def test_every_spec_is_described_and_loads(tmp_path):
             options = DataOptions(root=str(empty), download=False, argument=str(pictures) if spec.takes_argument else "")
         data = spec.load(options)
         assert data.shape.kind == spec.kind, spec.name
-        assert data.x.dtype == torch.float32 and data.source, spec.name
+        x = data.gather(torch.arange(len(data)))  # what every data set answers, streamed or not
+        assert x.dtype == torch.float32 and tuple(x.shape[1:]) == data.shape.shape and data.source, spec.name
         if spec.kind == "image":
-            assert data.x.min() >= -1 and data.x.max() <= 1, spec.name
+            assert x.min() >= -1 and x.max() <= 1, spec.name
+        if spec.kind == "image" and spec.name != "folder":  # one flat folder has no classes
             assert data.labels is not None and data.labels.dtype == torch.int64, spec.name
             assert int(data.labels.max()) < data.num_classes, spec.name
 
@@ -245,23 +247,52 @@ def write_tree(root: Path) -> None:
     (root / "dogs" / "notes.txt").write_text("not an image")
 
 
+def every_sample(data):
+    return data.gather(torch.arange(len(data)))
+
+
 def test_folder_tree_loads_with_labels_from_subfolders(tmp_path):
     write_tree(tmp_path)
-    data = load("folder", argument=str(tmp_path), image_size=16)
-    assert data.x.shape == (5, 3, 16, 16) and data.x.dtype == torch.float32
+    data = load("folder", argument=str(tmp_path), image_size=16, workers=0)
+    x = every_sample(data)
+    assert data.shape.shape == (3, 16, 16) and x.shape == (5, 3, 16, 16) and x.dtype == torch.float32
     assert data.class_names == ("cats", "dogs")
     assert data.labels.tolist() == [0, 0, 0, 1, 1]
-    torch.testing.assert_close(data.x[0].mean(dim=(1, 2)), torch.tensor([1.0, -1.0, -1.0]))  # red
-    torch.testing.assert_close(data.x[4].mean(dim=(1, 2)), torch.tensor([1.0, 1.0, 1.0]))  # white
+    torch.testing.assert_close(x[0].mean(dim=(1, 2)), torch.tensor([1.0, -1.0, -1.0]))  # red
+    torch.testing.assert_close(x[4].mean(dim=(1, 2)), torch.tensor([1.0, 1.0, 1.0]))  # white
 
 
-def test_flat_folder_is_one_class_at_64px(tmp_path):
+def test_a_flat_folder_or_a_single_class_is_unlabelled_at_64px(tmp_path):
     for i in range(2):
         Image.new("RGB", (100, 80), (0, 255, 0)).save(tmp_path / f"{i}.jpg")
     data = load("folder", argument=str(tmp_path))
-    assert data.x.shape == (2, 3, 64, 64)
-    assert data.labels.tolist() == [0, 0] and data.num_classes == 1
-    assert data.x.min() >= -1 and data.x.max() <= 1
+    x = every_sample(data)
+    assert x.shape == (2, 3, 64, 64) and x.min() >= -1 and x.max() <= 1
+    assert data.labels is None and data.num_classes == 0  # no classifier can be trained on one class
+    (tmp_path / "celeba" / "img_align_celeba").mkdir(parents=True)
+    Image.new("RGB", (10, 10)).save(tmp_path / "celeba" / "img_align_celeba" / "a.png")
+    assert load("folder", argument=str(tmp_path / "celeba")).labels is None
+
+
+def test_folder_streams_and_decodes_as_pil_would(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 256, (24, 40, 3), dtype=np.uint8)  # landscape: crop the middle
+    Image.fromarray(pixels).save(tmp_path / "a.png")
+    data = load("folder", argument=str(tmp_path), image_size=12, workers=0)
+    assert "streamed" in data.loading
+    with pytest.raises(AttributeError):
+        data.x
+    expected = Image.fromarray(pixels).resize((20, 12), Image.Resampling.BILINEAR).crop((4, 0, 16, 12))
+    expected = torch.from_numpy(np.array(expected)).permute(2, 0, 1).float() * 2 / 255 - 1
+    torch.testing.assert_close(every_sample(data)[0], expected)
+
+
+def test_folder_fingerprint_changes_when_a_file_does(tmp_path):
+    write_tree(tmp_path)
+    first = load("folder", argument=str(tmp_path), image_size=16).fingerprint()
+    assert load("folder", argument=str(tmp_path), image_size=16).fingerprint() == first
+    assert load("folder", argument=str(tmp_path), image_size=32).fingerprint() != first
+    Image.new("RGB", (20, 30), (0, 0, 0)).save(tmp_path / "cats" / "1.png")  # same name, other pixels
+    assert load("folder", argument=str(tmp_path), image_size=16).fingerprint() != first
 
 
 def test_folder_bad_input_is_one_line(tmp_path):

@@ -83,8 +83,11 @@ def test_any_image_side_is_resized_to_the_working_size():
 def test_unlabelled_data_has_no_feature_network(tmp_path):
     from ganbench.types import Dataset
 
-    with pytest.raises(ValueError, match="labelled images"):
+    with pytest.raises(ValueError, match="labelled with two or more classes"):
         feature_net.load_or_train(Dataset("x", torch.zeros(4, 1, 8, 8)), str(tmp_path))
+    one_class = Dataset("x", torch.zeros(4, 1, 8, 8), torch.zeros(4, dtype=torch.long), ("faces",))
+    with pytest.raises(ValueError, match="labelled with two or more classes"):
+        feature_net.load_or_train(one_class, str(tmp_path))
 
 
 @pytest.mark.slow  # trains on 8,000 real MNIST digits: about 15-30 s on 2 CPU cores

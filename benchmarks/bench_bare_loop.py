@@ -101,6 +101,7 @@ class BareLoop:
                 with torch.no_grad():
                     fake = netG(noise)
             output = netD(fake.detach())
+            D_G_z1 = output  # D(G(z)) as D saw it in its update, as pytorch/examples prints it
             errD_fake = criterion(output, fake_label)
             errD_fake.backward()
             errD = errD_real + errD_fake
@@ -119,7 +120,7 @@ class BareLoop:
 
             if i % 10 == 0 or i == 1:  # ganbench logs these four, at the same steps
                 self.logged.append((i, {"d_loss": errD.item(), "g_loss": errG.item(),
-                                        "d_real": D_x.mean().item(), "d_fake": output.mean().item()}))
+                                        "d_real": D_x.mean().item(), "d_fake": D_G_z1.mean().item()}))
 
 
 def ganbench_dcgan(data) -> GanbenchTrial:

@@ -2,9 +2,9 @@
 
     python -m pytest benchmarks/bench_streaming.py --benchmark-only -s
 
-A folder of JPEGs (written here: 64x64 photographs-like noise, read at 32 px, as ``folder:PATH
---image-size 32`` would) trains ``dcgan`` + ``ns`` at batch 64, streamed with 0, 1 and 2
-DataLoader workers; each round alternates with a round of the same trial on the same images
+A folder of JPEGs (written here: 64x64 smooth noise, like photographs to the codec, read at 32 or
+16 px, as ``folder:PATH --image-size 32`` would) trains ``dcgan`` + ``ns`` at batch 64, streamed
+with 0, 1 and 2 DataLoader workers (at 16 px a step is ~4x cheaper, so decoding weighs more); each round alternates with a round of the same trial on the same images
 gathered into memory (sampled by index, the path of every built-in small data set), and
 ``x in memory`` is the median of the per-pair time ratios. Also measured: loading the folder
 (listing files, reading each header) per 1,000 images, and decoding alone (images/s, one process).
@@ -23,10 +23,11 @@ from benchkit import BATCH, REPORT, GanbenchTrial, Paired, plan
 from ganbench.types import DataOptions, Dataset
 
 IMAGES = 2_000
-SIDE = 32
-G_STEPS = 4  # dcgan at 32 px: about half a second a round
-ROUNDS = 7
-SECTION = "streamed folder against the same images in memory (dcgan + ns, batch 64, 32 px, 3 channels)"
+#: generator steps per round by image side: 3-4 s rounds, so starting the workers (once per
+#: trial, as in a run) weighs little
+G_STEPS = {32: 30, 16: 120}
+ROUNDS = 5
+SECTION = "streamed folder against the same images in memory (dcgan + ns, batch 64, 3 channels)"
 
 
 @pytest.fixture(scope="module")
@@ -39,29 +40,34 @@ def folder(tmp_path_factory):
     return root
 
 
-def load(folder, workers: int):
+def load(folder, workers: int, side: int = 32):
     return benchkit.registry().get("datasets", "folder").load(
-        DataOptions(image_size=SIDE, argument=str(folder), workers=workers))
+        DataOptions(image_size=side, argument=str(folder), workers=workers))
 
 
-@pytest.fixture(scope="module")
-def in_memory(folder):
-    streamed = load(folder, workers=2)
-    trial = GanbenchTrial(plan("dcgan", "ns", streamed, batch_size=BATCH),
-                          Dataset("folder-in-memory", streamed.gather(torch.arange(len(streamed)))))
-    trial.train(G_STEPS)  # warm-up
-    return trial
+_in_memory: dict[int, GanbenchTrial] = {}
 
 
-@pytest.mark.parametrize("workers", [0, 1, 2])
-def test_streamed_step_against_in_memory(benchmark, folder, in_memory, workers):
-    data = load(folder, workers)
+def in_memory(folder, side: int) -> GanbenchTrial:
+    """The reference: the same images, gathered into memory and sampled by index."""
+    if side not in _in_memory:
+        streamed = load(folder, 2, side)
+        trial = GanbenchTrial(plan("dcgan", "ns", streamed, batch_size=BATCH),
+                              Dataset("folder-in-memory", streamed.gather(torch.arange(len(streamed)))))
+        trial.train(G_STEPS[side])  # warm-up
+        _in_memory[side] = trial
+    return _in_memory[side]
+
+
+@pytest.mark.parametrize("side, workers", [(32, 0), (32, 1), (32, 2), (16, 0), (16, 1), (16, 2)])
+def test_streamed_step_against_in_memory(benchmark, folder, side, workers):
+    data, steps = load(folder, workers, side), G_STEPS[side]
     trial = GanbenchTrial(plan("dcgan", "ns", data, batch_size=BATCH), data)
-    trial.train(G_STEPS)  # warm-up: every round starts its workers afresh, as every trial does
-    pairs = Paired(G_STEPS)
-    pairs.benchmark(benchmark, trial.train, in_memory.train, ROUNDS)
-    benchmark.extra_info.update(workers=workers, ratios=[round(r, 4) for r in pairs.ratios])
-    REPORT.say(SECTION, f"{workers} workers: {pairs.ms_per_step(pairs.subject):.0f} ms/step streamed, "
+    trial.train(steps)  # warm-up: every round starts its workers afresh, as every trial does
+    pairs = Paired(steps)
+    pairs.benchmark(benchmark, trial.train, in_memory(folder, side).train, ROUNDS)
+    benchmark.extra_info.update(side=side, workers=workers, ratios=[round(r, 4) for r in pairs.ratios])
+    REPORT.say(SECTION, f"{side} px, {workers} workers: {pairs.ms_per_step(pairs.subject):.0f} ms/step streamed, "
                         f"{pairs.ms_per_step(pairs.reference):.0f} ms/step in memory, "
                         f"x in memory {pairs.median_ratio:.3f} (median of {ROUNDS} pairs; "
                         f"{min(pairs.ratios):.3f}-{max(pairs.ratios):.3f}), {benchkit.THREADS} torch thread(s)")

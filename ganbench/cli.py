@@ -63,7 +63,7 @@ def build_parser() -> Parser:
     run.add_argument("--no-download", action="store_true", help="never download data sets")
     run.add_argument("--data-workers", type=int, help="DataLoader processes decoding a streamed data set such as folder:PATH "
                      "(default: half the cores, 1 to 4; 0 decodes in the training process)")
-    run.add_argument("--metrics", help="comma-separated metric names (default: every default metric that applies)")
+    run.add_argument("--metrics", help="comma-separated metric names, or none for throughput alone (default: every default metric that applies)")
     run.add_argument("--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat")
     run.add_argument("--fid-weights", help="a local file of Inception weights for inception-v3-compat")
     run.add_argument("--fid-samples", type=int, help="generated samples per FID evaluation")

@@ -16,7 +16,9 @@ SAMPLE_BATCH = 500  # generator forward passes in chunks: bounded memory for any
 
 
 def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None) -> list[MetricSpec]:
-    """The named metrics (each must apply to the data), or with None every default metric that applies."""
+    """The named metrics (each must apply to the data), none for ``["none"]``, or with None every default metric that applies."""
+    if names == ["none"]:  # throughput only: e.g. an unlabelled folder offline, where FID has no extractor
+        return []
     if names is not None:
         chosen = []
         for name in names:

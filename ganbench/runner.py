@@ -217,7 +217,7 @@ def execute(
 
     def keep(result: TrialResult) -> None:
         job = by_id[result.id]
-        store.record(_trial_row(job), result, job.notes)
+        store.record(_trial_row(job), result, [*job.notes, *result.notes])
         results.append(result)
         on_result(job, result)
 

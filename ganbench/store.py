@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_seconds REAL
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS pictures (trial_id TEXT, checkpoint INTEGER, step INT
 CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
+#: columns added to ``trials`` after the first release, in order (the schema above ends with them)
+ADDED_TRIAL_COLUMNS = (("data_wait_seconds", "REAL"),)
 
 
 class Store:
@@ -43,6 +45,15 @@ class Store:
         self.connection = sqlite3.connect(self.path, timeout=30)
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A run folder written by an earlier ganbench resumes: columns added since are added to it (empty)."""
+        have = {row[1] for row in self.connection.execute("PRAGMA table_info(trials)")}
+        with self.connection:
+            for column, kind in ADDED_TRIAL_COLUMNS:
+                if column not in have:
+                    self.connection.execute(f"ALTER TABLE trials ADD COLUMN {column} {kind}")
 
     @classmethod
     def open_existing(cls, folder: str | Path) -> Store:
@@ -84,13 +95,13 @@ class Store:
             for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id"), ("pictures", "trial_id")):
                 self.connection.execute(f"DELETE FROM {table} WHERE {key} = ?", (result.id,))
             self.connection.execute(
-                "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,datetime('now'))",
+                "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,datetime('now'),?)",
                 (
                     result.id, trial.get("position", 0), trial["model"], trial["loss"], trial["stabilisers"],
                     trial["seed"], json.dumps(trial, default=str), result.status, result.reason,
                     "; ".join(notes), result.traceback, usage.steps, usage.images, usage.seconds,
                     result.eval_seconds, result.steps_per_s, result.images_per_s, result.peak_memory_mb,
-                    samples, generator,
+                    samples, generator, result.data_wait_seconds,
                 ),
             )
             self.connection.executemany(

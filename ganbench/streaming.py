@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Iterator
 
 import torch
-from torch.utils.data import DataLoader, RandomSampler, Subset
+from torch.utils.data import DataLoader, Sampler, Subset
 
 from ganbench.types import DataShape, Dataset
 
@@ -28,6 +28,23 @@ MAX_AUTO_WORKERS = 4
 PREFETCH_BATCHES = 4  # per worker: enough to ride out a slow file without holding much memory
 GATHER_IN_PROCESS = 64  # fewer samples than this are decoded here: starting workers would cost more
 GATHER_BATCH = 256
+
+
+class EndlessShuffle(Sampler[int]):
+    """Epoch after epoch, each a fresh permutation of the samples drawn from ``seed``, never ending.
+
+    One DataLoader iterator then serves a whole trial: batches run across epoch boundaries, so
+    the workers never stop to start an epoch (a small set would otherwise wait on every batch),
+    no sample is dropped, and a set smaller than a batch fills it from successive epochs.
+    """
+
+    def __init__(self, n: int, seed: int):
+        self.n, self.seed = n, seed
+
+    def __iter__(self) -> Iterator[int]:
+        order = torch.Generator().manual_seed(self.seed)
+        while True:
+            yield from torch.randperm(self.n, generator=order).tolist()
 
 
 def default_workers() -> int:
@@ -110,19 +127,14 @@ class StreamedDataset(Dataset):
         return torch.cat([self._on_device(batch) for batch in loader])
 
     def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
-        """Endless shuffled epochs, ``batch_size`` samples at a time, decoded ahead by the workers.
+        """Endless shuffled epochs (:class:`EndlessShuffle`), ``batch_size`` samples at a time, decoded ahead.
 
-        Each epoch visits every sample once in a fresh order (the last partial batch is dropped;
-        a set smaller than a batch is repeated to fill one). Close the iterator (the training
-        loop does) to stop the workers.
+        The order's seed is drawn from ``generator``, so it follows the trial's seed. Close the
+        iterator (the training loop does) to stop the workers.
         """
         seed = int(torch.randint(2**62, (1,), device=generator.device, generator=generator))
-        order = torch.Generator().manual_seed(seed)
-        sampler = RandomSampler(self.items, num_samples=max(len(self), batch_size), generator=order)
-        loader = self._loader(self.items, batch_size, sampler=sampler, drop_last=True, persistent=True)
-        while True:
-            for batch in loader:
-                yield self._on_device(batch)
+        for batch in self._loader(self.items, batch_size, sampler=EndlessShuffle(len(self), seed)):
+            yield self._on_device(batch)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.name}\n{self.shape}\n{self.identity}".encode())
@@ -130,10 +142,9 @@ class StreamedDataset(Dataset):
             digest.update(self.labels.detach().cpu().contiguous().numpy().tobytes())
         return digest.hexdigest()[:16]
 
-    def _loader(self, items, batch_size: int, *, sampler=None, drop_last=False, persistent=False) -> DataLoader:
+    def _loader(self, items, batch_size: int, *, sampler: Sampler | None = None) -> DataLoader:
         return DataLoader(
-            items, batch_size=batch_size, sampler=sampler, drop_last=drop_last,
-            num_workers=self.workers, persistent_workers=persistent and self.workers > 0,
+            items, batch_size=batch_size, sampler=sampler, num_workers=self.workers,
             prefetch_factor=PREFETCH_BATCHES if self.workers else None,
             pin_memory=self.device.type == "cuda",  # page-locked batches: the copy below need not block
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class TrainingOutcome:
     steps_per_s: float
     images_per_s: float
     scalars: list[Scalar] = field(default_factory=list)
+    data_wait_seconds: float = 0.0  # training time spent waiting for real batches
 
 
 def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
@@ -154,6 +156,13 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
+    def next_real(batches) -> torch.Tensor:
+        """The next real batch, timed: a loader that cannot keep up shows here, not as a slow model."""
+        started = time.perf_counter()
+        real = next(batches)
+        outcome.data_wait_seconds += time.perf_counter() - started
+        return real
+
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for
     # streamed data; closing the iterator when the trial ends stops those workers.
     usage, outcome = Usage(), TrainingOutcome(Usage(), 0.0, 0.0)
@@ -166,7 +175,7 @@ def train(
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for _ in range(hp.n_critic):
                 with setup.autocast():
-                    real = critic_view(next(real_batches), progress)
+                    real = critic_view(next_real(real_batches), progress)
                     with torch.no_grad():
                         fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
                     real_scores, fake_scores_d = D(real), D(fake)

@@ -149,6 +149,8 @@ class TrialResult:
     steps_per_s: float | None = None
     images_per_s: float | None = None
     peak_memory_mb: float | None = None
+    data_wait_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)  # facts found while training, for the report
     scalars: list[Scalar] = field(default_factory=list)
     checkpoints: list[CheckpointValue] = field(default_factory=list)
     pictures: list[CheckpointPicture] = field(default_factory=list)
@@ -158,6 +160,9 @@ class TrialResult:
     def error(self) -> str:
         return self.reason if self.status not in ("done", "skipped") else ""
 
+
+#: a trial that waits longer than this share of its training time for data is called data-bound in its notes
+DATA_BOUND = 0.10
 
 INTERRUPTED = "interrupted by the user (Ctrl-C); run the same command again to redo it"
 
@@ -225,6 +230,13 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         result.status = "done"
         result.usage, result.scalars = outcome.usage, outcome.scalars
         result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
+        result.data_wait_seconds = outcome.data_wait_seconds
+        if outcome.usage.seconds > 0 and outcome.data_wait_seconds > DATA_BOUND * outcome.usage.seconds:
+            result.notes.append(
+                f"waited {outcome.data_wait_seconds / outcome.usage.seconds:.0%} of its training time for real "
+                f"batches: the data loader, not the model, limited its steps/s ({current.dataset.loading}; "
+                "raise --data-workers)"
+            )
         buffer = io.BytesIO()
         torch.save(setup.generator.state_dict(), buffer)
         result.generator_state = buffer.getvalue()

@@ -40,17 +40,23 @@ def first_batches(data, count, batch_size, seed=0):
         batches.close()
 
 
-def test_each_epoch_visits_every_sample_once_in_a_fresh_order():
-    epochs = first_batches(streamed(10), 6, 5)  # 3 epochs of 2 batches
-    orders = [epochs[k] + epochs[k + 1] for k in (0, 2, 4)]
-    assert all(sorted(order) == list(range(10)) for order in orders)
-    assert len({tuple(order) for order in orders}) == 3
+def in_epochs(batches, n):
+    seen = [i for batch in batches for i in batch]
+    return [seen[k : k + n] for k in range(0, len(seen) - n + 1, n)]
 
 
-def test_the_last_partial_batch_is_dropped_and_a_small_set_fills_a_batch():
-    assert [len(b) for b in first_batches(streamed(10), 4, 4)] == [4, 4, 4, 4]  # 10 = 4 + 4 (+ 2 dropped)
-    small = first_batches(streamed(3), 2, 8)
-    assert all(len(b) == 8 and set(b) == {0, 1, 2} for b in small)
+def test_each_epoch_visits_every_sample_once_in_a_fresh_order_and_batches_run_across_epochs():
+    batches = first_batches(streamed(10), 10, 4)  # 40 samples: exactly 4 epochs of 10
+    assert all(len(b) == 4 for b in batches)
+    epochs = in_epochs(batches, 10)
+    assert len(epochs) == 4 and all(sorted(epoch) == list(range(10)) for epoch in epochs)
+    assert len({tuple(epoch) for epoch in epochs}) == 4
+
+
+def test_a_set_smaller_than_a_batch_fills_it_from_successive_epochs():
+    batches = first_batches(streamed(3), 3, 8)
+    assert all(len(b) == 8 for b in batches)
+    assert all(sorted(epoch) == [0, 1, 2] for epoch in in_epochs(batches, 3))
 
 
 def test_the_order_depends_on_the_seed_and_not_on_the_workers():

@@ -163,3 +163,17 @@ def test_a_trial_that_fails_still_stops_its_data_workers(tmp_path):
                   hparams={"batch_size": 8}, data=DataOptions(download=False, image_size=16, workers=2))
     assert result.status == "diverged"
     assert set(multiprocessing.active_children()) - before == set()
+
+
+def test_time_waiting_for_data_is_measured_and_a_data_bound_trial_says_so():
+    import toy_plugin
+
+    steps, batch = 6, 8
+    slow = tiny(dataset="toy-slow-line", steps=steps, hparams={"batch_size": batch})
+    # every D update waited for `batch` items read one after another in this process (workers=0)
+    assert slow.data_wait_seconds >= steps * batch * toy_plugin.SLOW_ITEM_SECONDS
+    assert slow.data_wait_seconds <= slow.usage.seconds
+    [note] = slow.notes
+    assert note.startswith("waited ") and "the data loader, not the model, limited its steps/s" in note
+    fast = tiny(steps=steps, hparams={"batch_size": batch})  # in memory: sampled by index
+    assert fast.data_wait_seconds < 0.1 * fast.usage.seconds and fast.notes == []

@@ -153,7 +153,8 @@ def has_labelled_images(dataset: Dataset) -> bool:
 
 def inception_kwargs(weights: str | None) -> dict[str, Any]:
     """torch-fidelity's Inception, loaded once now so that missing weights fail here, in one line."""
-    fix = "pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth) or run once on a connected machine"
+    fix = ("pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth), run once on a "
+           "connected machine, or measure throughput alone with --metrics none")
     kwargs: dict[str, Any] = {}
     if weights:
         if not os.path.isfile(weights):

@@ -1,4 +1,6 @@
 """A tiny plugin for testing the core on its own: one of each component, no built-in needed."""
+import time
+
 import torch
 from torch import nn
 
@@ -20,6 +22,30 @@ def load_line(options):
     g = torch.Generator().manual_seed(0)
     t = torch.rand(2000, 1, generator=g) * 2 - 1
     return Dataset(name="toy-line", x=torch.cat([t, 0.5 * t], dim=1), modes=torch.tensor([[0.0, 0.0]]), mode_std=1.0)
+
+
+SLOW_ITEM_SECONDS = 0.004
+
+
+class SlowLine(torch.utils.data.Dataset):
+    """toy-line's points, each taking SLOW_ITEM_SECONDS to 'read': a loader that cannot keep up."""
+
+    def __init__(self):
+        self.points = load_line(None).x
+
+    def __len__(self):
+        return len(self.points)
+
+    def __getitem__(self, i):
+        time.sleep(SLOW_ITEM_SECONDS)
+        return self.points[i]
+
+
+def load_slow_line(options):
+    from ganbench.streaming import StreamedDataset
+    from ganbench.types import DataShape
+
+    return StreamedDataset("toy-slow-line", SlowLine(), DataShape("vector", (2,)), "toy-line, slowly", workers=0)
 
 
 class MeanGap(Metric):
@@ -49,7 +75,8 @@ def ganbench_losses():
 
 @hookimpl
 def ganbench_datasets():
-    return [DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector")]
+    return [DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector"),
+            DatasetSpec(name="toy-slow-line", description="toy-line streamed, slowly", load=load_slow_line, kind="vector")]
 
 
 @hookimpl

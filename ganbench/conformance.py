@@ -25,7 +25,6 @@ from ganbench.errors import UsageError, unknown_name
 from ganbench.grid import check_trial
 from ganbench.plugins import BUILTIN_DISTRIBUTION
 from ganbench.registry import KINDS, SINGULAR, Registry
-from ganbench.streaming import StreamedDataset
 from ganbench.train import build_setup, train
 from ganbench.types import (
     Critic, DataOptions, DataShape, Dataset, DataUnavailable, DatasetSpec, Executor, ExecutorSpec, HParams,
@@ -37,7 +36,7 @@ from ganbench.types import (
 CHECKABLE = ("models", "losses", "stabilisers", "datasets", "metrics", "executors")
 CPU = torch.device("cpu")
 BATCH = 8
-STREAMED_CHECKED = 1_000  # samples of a streamed data set decoded and checked
+SAMPLES_CHECKED = 10_000  # of a data set, read and checked
 
 
 class CheckResult(NamedTuple):
@@ -396,8 +395,9 @@ def check_dataset(registry: Registry, spec: DatasetSpec, options: DataOptions) -
 
 def _dataset_problems(spec: DatasetSpec, data: Dataset) -> list[str]:
     problems = []
-    # Every sample of data in memory; the first ones of a streamed set, which may not fit in memory.
-    x = data.gather(torch.arange(len(data) if not isinstance(data, StreamedDataset) else min(len(data), STREAMED_CHECKED)))
+    # A fixed random subset, sorted (a streamed set reads its files in order): any data set may not fit in memory.
+    index = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))[:SAMPLES_CHECKED].sort().values
+    x = data.gather(index)
     if tuple(x.shape[1:]) != data.shape.shape:
         problems.append(f"samples have shape {tuple(x.shape[1:])}, but the data set says {data.shape}")
     if x.dtype != torch.float32:

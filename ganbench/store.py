@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT, data_wait_seconds REAL
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -34,8 +34,8 @@ CREATE TABLE IF NOT EXISTS pictures (trial_id TEXT, checkpoint INTEGER, step INT
 CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
-#: columns added to ``trials`` after the first release, in order (the schema above ends with them)
-ADDED_TRIAL_COLUMNS = (("data_wait_seconds", "REAL"),)
+#: columns added to ``trials`` after the first release: an older database gains them when opened
+ADDED_TRIAL_COLUMNS = (("data_wait_share", "REAL"),)
 
 
 class Store:
@@ -94,15 +94,19 @@ class Store:
         with self.connection:
             for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id"), ("pictures", "trial_id")):
                 self.connection.execute(f"DELETE FROM {table} WHERE {key} = ?", (result.id,))
-            self.connection.execute(
-                "INSERT INTO trials VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,datetime('now'),?)",
-                (
-                    result.id, trial.get("position", 0), trial["model"], trial["loss"], trial["stabilisers"],
-                    trial["seed"], json.dumps(trial, default=str), result.status, result.reason,
-                    "; ".join(notes), result.traceback, usage.steps, usage.images, usage.seconds,
-                    result.eval_seconds, result.steps_per_s, result.images_per_s, result.peak_memory_mb,
-                    samples, generator, result.data_wait_seconds,
-                ),
+            row = {
+                "id": result.id, "position": trial.get("position", 0), "model": trial["model"], "loss": trial["loss"],
+                "stabilisers": trial["stabilisers"], "seed": trial["seed"], "config": json.dumps(trial, default=str),
+                "status": result.status, "reason": result.reason, "notes": "; ".join(notes),
+                "traceback": result.traceback, "steps": usage.steps, "images": usage.images,
+                "train_seconds": usage.seconds, "eval_seconds": result.eval_seconds,
+                "steps_per_s": result.steps_per_s, "images_per_s": result.images_per_s,
+                "peak_memory_mb": result.peak_memory_mb, "data_wait_share": result.data_wait_share,
+                "samples": samples, "generator": generator,
+            }
+            self.connection.execute(  # by name: an older database has its added columns last
+                f"INSERT INTO trials ({', '.join(row)}, finished_at) VALUES ({', '.join('?' * len(row))}, datetime('now'))",
+                tuple(row.values()),
             )
             self.connection.executemany(
                 "INSERT INTO scalars VALUES (?,?,?,?,?)",

@@ -9,9 +9,9 @@ in pinned memory on a CUDA machine and are copied without blocking, and uint8 pi
 to [-1, 1] on the device, so a quarter of the bytes cross the bus and the step never waits on a
 host-device synchronisation.
 
-The order of the batches is a function of the trial's seed alone: the sampler draws it from a
-generator of its own, and a DataLoader hands batches back in the sampler's order whatever the
-number of workers. ``--data-workers`` changes how fast batches come, never which.
+The order of the batches follows the trial's random stream (its seed, on its device): the sampler
+draws its own seed from it once, and a DataLoader hands batches back in the sampler's order
+whatever the number of workers. ``--data-workers`` changes how fast batches come, never which.
 """
 from __future__ import annotations
 
@@ -150,7 +150,9 @@ class StreamedDataset(Dataset):
         )
 
     def _on_device(self, batch: torch.Tensor) -> torch.Tensor:
-        batch = batch.to(self.device, non_blocking=True)
+        # Non-blocking only from pinned memory: the page-locked buffer outlives the copy (CUDA's
+        # caching host allocator sees to it); from pageable memory (MPS, say) it may not.
+        batch = batch.to(self.device, non_blocking=batch.is_pinned())
         if batch.dtype == torch.uint8:  # scaled on the device: a quarter of float32's bytes were copied
             batch = batch.to(torch.float32).mul_(2 / 255).sub_(1)
         return batch

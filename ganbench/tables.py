@@ -86,7 +86,7 @@ def trial_table(store: Store) -> pd.DataFrame:
     table["steps"] = trials["steps"]
     table["train s"] = trials["train_seconds"]
     table["eval s"] = trials["eval_seconds"]
-    table["data wait %"] = 100 * trials["data_wait_seconds"] / trials["train_seconds"].where(trials["train_seconds"] > 0)
+    table["data wait %"] = 100 * trials["data_wait_share"]
     remarks = trials[["reason", "notes"]].fillna("")
     table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")
     table.index.name = "trial"

@@ -78,7 +78,7 @@ class TrainingOutcome:
     steps_per_s: float
     images_per_s: float
     scalars: list[Scalar] = field(default_factory=list)
-    data_wait_seconds: float = 0.0  # training time spent waiting for real batches
+    data_wait_share: float = 0.0  # of the throughput window, spent waiting for real batches
 
 
 def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
@@ -156,11 +156,15 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
+    waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent in next(): a loader that cannot keep up shows here
+
     def next_real(batches) -> torch.Tensor:
-        """The next real batch, timed: a loader that cannot keep up shows here, not as a slow model."""
         started = time.perf_counter()
         real = next(batches)
-        outcome.data_wait_seconds += time.perf_counter() - started
+        waited = time.perf_counter() - started
+        waits["all"] += waited
+        if usage.steps < warmup_steps:  # starting the loader's workers is warm-up, as compiling is
+            waits["warm-up"] += waited
         return real
 
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for
@@ -238,4 +242,6 @@ def train(
     outcome.usage = usage
     outcome.steps_per_s = timed_steps / timed_seconds if timed_seconds > 0 else float("nan")
     outcome.images_per_s = outcome.steps_per_s * batch * hp.n_critic
+    timed_wait = waits["all"] - waits["warm-up"] if usage.steps > warmup_steps else waits["all"]
+    outcome.data_wait_share = timed_wait / timed_seconds if timed_seconds > 0 else 0.0
     return outcome

@@ -21,6 +21,7 @@ from ganbench.budget import Budget, TrainingClock, Usage
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
 from ganbench.registry import Registry, load_registry
+from ganbench.streaming import StreamedDataset
 from ganbench.train import Diverged, FastPaths, Scalar, build_setup, train
 from ganbench.types import DataOptions, Dataset, DatasetSpec, MetricContext, StabiliserChoice, TrialPlan
 
@@ -149,7 +150,7 @@ class TrialResult:
     steps_per_s: float | None = None
     images_per_s: float | None = None
     peak_memory_mb: float | None = None
-    data_wait_seconds: float | None = None
+    data_wait_share: float | None = None  # of the throughput window, spent waiting for real batches
     notes: list[str] = field(default_factory=list)  # facts found while training, for the report
     scalars: list[Scalar] = field(default_factory=list)
     checkpoints: list[CheckpointValue] = field(default_factory=list)
@@ -230,13 +231,9 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         result.status = "done"
         result.usage, result.scalars = outcome.usage, outcome.scalars
         result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
-        result.data_wait_seconds = outcome.data_wait_seconds
-        if outcome.usage.seconds > 0 and outcome.data_wait_seconds > DATA_BOUND * outcome.usage.seconds:
-            result.notes.append(
-                f"waited {outcome.data_wait_seconds / outcome.usage.seconds:.0%} of its training time for real "
-                f"batches: the data loader, not the model, limited its steps/s ({current.dataset.loading}; "
-                "raise --data-workers)"
-            )
+        result.data_wait_share = outcome.data_wait_share
+        if outcome.data_wait_share > DATA_BOUND:
+            result.notes.append(data_bound_note(outcome.data_wait_share, current.dataset))
         buffer = io.BytesIO()
         torch.save(setup.generator.state_dict(), buffer)
         result.generator_state = buffer.getvalue()
@@ -258,6 +255,12 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     return result
 
 
+def data_bound_note(share: float, dataset: Dataset) -> str:
+    advice = "; more --data-workers would help where cores are free" if isinstance(dataset, StreamedDataset) else ""
+    return (f"waited {share:.0%} of its timed training for real batches: the data loader, not the model, "
+            f"limited its steps/s ({dataset.loading}{advice})")
+
+
 def plan_for(job: TrialJob, current: Session) -> TrialPlan:
     registry = current.registry
     model = registry.get("models", job.model)
@@ -274,9 +277,22 @@ def _hparams(values: dict[str, Any]) -> dict[str, Any]:
 def _failed(result: TrialResult, status: str, error: BaseException) -> TrialResult:
     result.status = status
     where = blame(error)
-    result.reason = f"{type(error).__name__}: {error}" + (f" (in {where})" if where else "")
+    result.reason = f"{type(error).__name__}: {own_words(error)}" + (f" (in {where})" if where else "")
     result.traceback = traceback.format_exc()
     return result
+
+
+def own_words(error: BaseException) -> str:
+    """What the error says; for one re-raised from a DataLoader worker, the worker's error line alone.
+
+    torch re-raises a worker's exception with the worker's whole traceback as its message; its
+    last line is the original 'module.Type: message'.
+    """
+    text = str(error).strip()
+    if "in DataLoader worker process" in text and "Original Traceback" in text:
+        kind, _, message = text.splitlines()[-1].partition(": ")
+        return message if message and " " not in kind else text.splitlines()[-1]
+    return text
 
 
 def blame(error: BaseException) -> str:

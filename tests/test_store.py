@@ -13,12 +13,13 @@ def test_a_database_from_before_a_column_was_added_gains_it_and_records(tmp_path
         db.executescript(old_schema)
         db.execute("INSERT INTO trials (id, config, status) VALUES ('old', '{}', 'done')")
     columns = lambda: [row[1] for row in sqlite3.connect(tmp_path / "results.sqlite").execute("PRAGMA table_info(trials)")]  # noqa: E731
-    assert "data_wait_seconds" not in columns()
+    assert "data_wait_share" not in columns()
 
-    store = Store(tmp_path)
+    Store(tmp_path).close()
+    store = Store(tmp_path)  # opening it again adds nothing twice
     assert columns()[-len(ADDED_TRIAL_COLUMNS):] == [c for c, _ in ADDED_TRIAL_COLUMNS]
     trial = {"model": "m", "loss": "l", "stabilisers": "none", "seed": 0}
-    store.record(trial, TrialResult("new", "done", data_wait_seconds=1.5))
-    rows = dict(store.connection.execute("SELECT id, data_wait_seconds FROM trials").fetchall())
-    assert rows == {"old": None, "new": 1.5}
+    store.record(trial, TrialResult("new", "done", data_wait_share=0.25))
+    rows = dict(store.connection.execute("SELECT id, data_wait_share FROM trials").fetchall())
+    assert rows == {"old": None, "new": 0.25}
     store.close()

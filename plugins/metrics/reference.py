@@ -21,7 +21,7 @@ from ganbench.types import Dataset, MetricContext
 from .extractor import Extractor, to_uint8
 
 REFERENCE_SAMPLES = 50_000  # the usual FID reference size; smaller data sets are used whole
-CHUNK = 1_000  # reference images gathered at once: a streamed data set decodes them in its workers
+CHUNK = 5_000  # reference images gathered at once (a streamed data set starts its workers once per chunk)
 
 
 class ImageTensors(torch.utils.data.Dataset):

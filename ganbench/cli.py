@@ -20,14 +20,14 @@ from ganbench.errors import UsageError
 from ganbench.grid import split_list
 from ganbench.registry import KINDS, SINGULAR
 from ganbench.train import FastPaths
-from ganbench.trial import PluginOptions, registry_for
+from ganbench.trial import DATA_BOUND, PluginOptions, registry_for
 from ganbench.types import DataOptions, DataUnavailable
 
 console = Console()
 errors = Console(stderr=True)
 
 DEFAULTS = catalogue.suite("quick")
-TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s")
+TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s", "data wait %")
 STATUS_STYLE = {"done": "green", "skipped": "dim", "diverged": "yellow", "oom": "red", "error": "red", "interrupted": "yellow"}
 
 
@@ -260,6 +260,11 @@ def print_table(folder: Path) -> None:
                 cells.append(str(value))
         table.add_row(*cells)
     console.print(table)
+    waited = frame["data wait %"].dropna() if "data wait %" in frame.columns else frame.iloc[:0, 0]
+    bound = int((waited > 100 * DATA_BOUND).sum())
+    if bound:  # their steps/s measure the data loader: say so where the table is read
+        console.print(f"[yellow]{bound} of {len(frame)} trials waited over {DATA_BOUND:.0%} of their training "
+                      f"for data: their steps/s is the loader's (see notes in report.md; --data-workers)[/]")
 
 
 # --------------------------------------------------------------------------- list, plugins, report

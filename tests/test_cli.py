@@ -123,3 +123,14 @@ def test_a_folder_run_streams_its_images_and_says_so(tmp_path):
     assert rows(out, "SELECT status, steps FROM trials") == [("done", 8)]
     assert len(rows(out, "SELECT value FROM metrics WHERE name = 'mean-gap'")) == 2
     assert "30 samples; streamed from storage by 2 DataLoader workers)" in (out / "report.md").read_text()
+
+
+def test_a_data_bound_trial_is_flagged_under_the_terminal_table(tmp_path, capsys):
+    out = tmp_path / "slow"
+    assert main([*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-slow-line",
+                 "--budget", "10steps", "--checkpoints", "1", "--metrics", "none", "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "1 of 1 trials waited over 10% of their training for data" in printed
+    [(share, notes)] = rows(out, "SELECT data_wait_share, notes FROM trials")
+    assert share > 0.1 and "the data loader, not the model, limited its steps/s" in notes
+    assert "data wait %" in (out / "report.md").read_text()

@@ -152,6 +152,8 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         f"# ganbench run `{store.folder.name}`",
         "",
         f"- **data set**: {data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
+        + (f", {data['modes']} modes" if data.get("modes") else "")
+        + (f", {data['classes']} classes" if data.get("classes") else "")
         + (f"; {data['loading']}" if data.get("loading") else "") + ")",
         f"- **budget**: {store.get('budget', '?')} of training per trial (evaluation excluded), "
         f"{store.get('checkpoints', '?')} checkpoints each",

@@ -163,12 +163,20 @@ def _git_revision() -> str | None:
 
 
 def open_run_folder(run: PlannedRun) -> Store:
-    """Create or reopen the run folder; a folder holding a different grid is refused."""
+    """Create or reopen the run folder; a folder holding a different grid, or the same over other data, is refused."""
     out = run.request.out
     grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
+    data = session(run.session_key).dataset
     if (out / "results.sqlite").exists():
         store = Store(out)
         if store.get("grid") == grid:
+            # The same names over other samples (a folder that gained files) is another experiment.
+            earlier = store.get("dataset", {}).get("fingerprint")
+            if earlier not in (None, data.fingerprint()):
+                store.close()
+                raise UsageError(f"--out {out} was run on other data: {run.request.dataset} has changed since "
+                                 f"(fingerprint {earlier}, now {data.fingerprint()}); choose a new --out")
+            _record_run_facts(store, run, grid)
             return store
         if store.get("grid") is not None or store.finished_ids():
             store.close()
@@ -179,6 +187,12 @@ def open_run_folder(run: PlannedRun) -> Store:
     else:
         out.mkdir(parents=True, exist_ok=True)
         store = Store(out)
+    _record_run_facts(store, run, grid)
+    return store
+
+
+def _record_run_facts(store: Store, run: PlannedRun, grid: list[str]) -> None:
+    """What every report states about the run; written again on a resume (how data was read may differ)."""
     data = session(run.session_key).dataset
     store.set("grid", grid)
     store.set("metric_info", {spec.name: dict(metric.info) for spec, metric in session(run.session_key).evaluator.metrics})
@@ -188,8 +202,8 @@ def open_run_folder(run: PlannedRun) -> Store:
         "name": run.request.dataset, "shape": str(data.shape), "samples": len(data),
         "modes": len(data.modes) if data.modes is not None else None,
         "classes": data.num_classes or None, "source": data.source, "loading": data.loading,
+        "fingerprint": data.fingerprint(),
     })
-    return store
 
 
 def execute(

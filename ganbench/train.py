@@ -6,6 +6,7 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -168,10 +169,13 @@ def train(
         return real
 
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for
-    # streamed data; closing the iterator when the trial ends stops those workers.
+    # streamed data; closing the iterator when the trial ends stops those workers. The first batch
+    # is drawn before the clock starts: a loader's start-up is preparation and spends no budget.
     usage, outcome = Usage(), TrainingOutcome(Usage(), 0.0, 0.0)
     done_checkpoints, warm_seconds = 0, 0.0
-    with contextlib.closing(data.batches(batch, rng)) as real_batches:
+    batches = data.batches(batch, rng)
+    with contextlib.closing(batches):
+        real_batches = itertools.chain([next(batches)], batches)
         clock.start()
         while budget.fraction(usage) < 1.0:
             progress = budget.fraction(usage)

@@ -257,7 +257,7 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
 
 def data_bound_note(share: float, dataset: Dataset) -> str:
     advice = "; more --data-workers would help where cores are free" if isinstance(dataset, StreamedDataset) else ""
-    return (f"waited {share:.0%} of its timed training for real batches: the data loader, not the model, "
+    return (f"waited {share:.1%} of its timed training for real batches: the data loader, not the model, "
             f"limited its steps/s ({dataset.loading}{advice})")
 
 

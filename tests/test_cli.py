@@ -107,7 +107,7 @@ def test_list_and_plugins_show_components_and_providers(capsys):
     assert "toy_plugin" in out and "built-in" in out and "toy-mlp" in out
 
 
-def test_a_folder_run_streams_its_images_and_says_so(tmp_path):
+def test_a_folder_run_streams_its_images_and_says_so(tmp_path, capsys):
     import numpy as np
     from PIL import Image
 
@@ -123,6 +123,21 @@ def test_a_folder_run_streams_its_images_and_says_so(tmp_path):
     assert rows(out, "SELECT status, steps FROM trials") == [("done", 8)]
     assert len(rows(out, "SELECT value FROM metrics WHERE name = 'mean-gap'")) == 2
     assert "30 samples; streamed from storage by 2 DataLoader workers)" in (out / "report.md").read_text()
+
+    # The same command resumes; once the folder has gained an image, it is another experiment.
+    command = [*TOY, "run", "--models", "dcgan", "--losses", "toy-ns", "--dataset", f"folder:{images}",
+               "--image-size", "16", "--budget", "8steps", "--checkpoints", "2", "--metrics", "mean-gap",
+               "--data-workers", "0", "--out", str(out)]
+    assert main(command) == 0
+    assert "decoded in the training process" in (out / "report.md").read_text()  # this invocation's loading
+    Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(images / "new.jpg")
+    before = (out / "results.sqlite").read_bytes()
+    from ganbench.testing import forget_registries
+
+    forget_registries()  # a new invocation loads the data afresh; this process caches its session
+    assert main(command) == 2
+    assert "was run on other data" in capsys.readouterr().err
+    assert (out / "results.sqlite").read_bytes() == before
 
 
 def test_a_data_bound_trial_is_flagged_under_the_terminal_table(tmp_path, capsys):

@@ -1,4 +1,5 @@
 """The training step and loop, through the real trial path, with tiny test plugins."""
+import dataclasses
 import math
 
 import pytest
@@ -210,3 +211,18 @@ def test_an_image_damaged_past_its_header_fails_the_trial_in_one_line_naming_it(
     assert result.status == "error"
     assert result.reason.startswith(f"UsageError: folder: cannot decode image {tmp_path / '0.png'}")
     assert "\n" not in result.reason and "Traceback" in result.traceback
+
+
+def test_a_loader_slow_to_start_spends_none_of_a_time_budget():
+    import toy_plugin
+    from ganbench.trial import TrialJob, run_trial
+
+    budget = 1.0
+    fields = _job_fields(None)
+    fields["session"] = dataclasses.replace(fields["session"], dataset="toy-slow-start-line")
+    result = run_trial(TrialJob(**{**fields, "budget": Budget("seconds", budget)}))
+    assert result.status == "done", result.reason
+    first = min(s.seconds for s in result.scalars if s.step == 1)
+    assert first < toy_plugin.SLOW_START_SECONDS / 2  # the clock started after the loader did
+    step_seconds = result.usage.seconds / result.usage.steps
+    assert budget <= result.usage.seconds <= budget + max(0.02 * budget, step_seconds)

@@ -48,6 +48,23 @@ def load_slow_line(options):
     return StreamedDataset("toy-slow-line", SlowLine(), DataShape("vector", (2,)), "toy-line, slowly", workers=0)
 
 
+SLOW_START_SECONDS = 1.0
+
+
+def load_slow_start_line(options):
+    from ganbench.streaming import StreamedDataset
+    from ganbench.types import DataShape
+
+    class SlowStart(StreamedDataset):
+        """toy-line streamed by a loader that takes SLOW_START_SECONDS to start, as workers may."""
+
+        def batches(self, batch_size, generator):
+            time.sleep(SLOW_START_SECONDS)
+            yield from super().batches(batch_size, generator)
+
+    return SlowStart("toy-slow-start-line", load_line(None).x, DataShape("vector", (2,)), "toy-line", workers=0)
+
+
 class MeanGap(Metric):
     """|mean of generated - mean of real|: trivially checkable by hand."""
 
@@ -76,7 +93,9 @@ def ganbench_losses():
 @hookimpl
 def ganbench_datasets():
     return [DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector"),
-            DatasetSpec(name="toy-slow-line", description="toy-line streamed, slowly", load=load_slow_line, kind="vector")]
+            DatasetSpec(name="toy-slow-line", description="toy-line streamed, slowly", load=load_slow_line, kind="vector"),
+            DatasetSpec(name="toy-slow-start-line", description="toy-line from a loader slow to start",
+                        load=load_slow_start_line, kind="vector")]
 
 
 @hookimpl

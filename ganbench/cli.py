@@ -62,7 +62,7 @@ def build_parser() -> Parser:
     run.add_argument("--image-size", type=int, help="resize images to this side (default: the data set's)")
     run.add_argument("--no-download", action="store_true", help="never download data sets")
     run.add_argument("--data-workers", type=int, help="DataLoader processes decoding a streamed data set such as folder:PATH "
-                     "(default: half the cores, 1 to 4; 0 decodes in the training process)")
+                     "(default: half the torch threads, 1 to 4; 0 decodes in the training process)")
     run.add_argument("--metrics", help="comma-separated metric names, or none for throughput alone (default: every default metric that applies)")
     run.add_argument("--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat")
     run.add_argument("--fid-weights", help="a local file of Inception weights for inception-v3-compat")
@@ -260,8 +260,7 @@ def print_table(folder: Path) -> None:
                 cells.append(str(value))
         table.add_row(*cells)
     console.print(table)
-    waited = frame["data wait %"].dropna() if "data wait %" in frame.columns else frame.iloc[:0, 0]
-    bound = int((waited > 100 * DATA_BOUND).sum())
+    bound = int((frame["data wait %"] > 100 * DATA_BOUND).sum())  # NaN (no finished training) is not above
     if bound:  # their steps/s measure the data loader: say so where the table is read
         console.print(f"[yellow]{bound} of {len(frame)} trials waited over {DATA_BOUND:.0%} of their training "
                       f"for data: their steps/s is the loader's (see notes in report.md; --data-workers)[/]")

@@ -166,17 +166,17 @@ def open_run_folder(run: PlannedRun) -> Store:
     """Create or reopen the run folder; a folder holding a different grid, or the same over other data, is refused."""
     out = run.request.out
     grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
-    data = session(run.session_key).dataset
+    fingerprint = session(run.session_key).dataset.fingerprint()  # hashes every sample held in memory: once
     if (out / "results.sqlite").exists():
         store = Store(out)
         if store.get("grid") == grid:
             # The same names over other samples (a folder that gained files) is another experiment.
             earlier = store.get("dataset", {}).get("fingerprint")
-            if earlier not in (None, data.fingerprint()):
+            if earlier not in (None, fingerprint):
                 store.close()
                 raise UsageError(f"--out {out} was run on other data: {run.request.dataset} has changed since "
-                                 f"(fingerprint {earlier}, now {data.fingerprint()}); choose a new --out")
-            _record_run_facts(store, run, grid)
+                                 f"(fingerprint {earlier}, now {fingerprint}); choose a new --out")
+            _record_run_facts(store, run, grid, fingerprint)
             return store
         if store.get("grid") is not None or store.finished_ids():
             store.close()
@@ -187,11 +187,11 @@ def open_run_folder(run: PlannedRun) -> Store:
     else:
         out.mkdir(parents=True, exist_ok=True)
         store = Store(out)
-    _record_run_facts(store, run, grid)
+    _record_run_facts(store, run, grid, fingerprint)
     return store
 
 
-def _record_run_facts(store: Store, run: PlannedRun, grid: list[str]) -> None:
+def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
     """What every report states about the run; written again on a resume (how data was read may differ)."""
     data = session(run.session_key).dataset
     store.set("grid", grid)
@@ -202,7 +202,7 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str]) -> None:
         "name": run.request.dataset, "shape": str(data.shape), "samples": len(data),
         "modes": len(data.modes) if data.modes is not None else None,
         "classes": data.num_classes or None, "source": data.source, "loading": data.loading,
-        "fingerprint": data.fingerprint(),
+        "fingerprint": fingerprint,
     })
 
 

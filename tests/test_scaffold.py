@@ -12,7 +12,7 @@ from ganbench.cli import main
 from ganbench.scaffold import KINDS, files_for
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "plugins" / "examples" / "ganbench-relativistic"
+EXAMPLE = REPO / "examples" / "ganbench-relativistic"
 
 
 def test_writes_a_package_and_never_overwrites(tmp_path, capsys):

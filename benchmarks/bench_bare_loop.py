@@ -27,15 +27,15 @@ again, after warm-up steps for both. The ratio reported is ganbench steps/s over
 the median of the per-pair ratios (adjacent rounds share the machine's load); best-of
 (fastest round of each) is given beside it. The requirement is a ratio >= 0.97 on the CPU.
 """
+
 from __future__ import annotations
 
 import statistics
 
+import benchkit
 import pytest
 import torch
 import torch.nn.functional as F
-
-import benchkit
 from benchkit import BATCH, CPU, REPORT, SEED, GanbenchTrial, Paired, random_images
 
 # Many short pairs rather than a few long ones: on this shared machine single rounds swing by
@@ -119,8 +119,17 @@ class BareLoop:
             self.optimizerG.step()
 
             if i % 10 == 0 or i == 1:  # ganbench logs these four, at the same steps
-                self.logged.append((i, {"d_loss": errD.item(), "g_loss": errG.item(),
-                                        "d_real": D_x.mean().item(), "d_fake": D_G_z1.mean().item()}))
+                self.logged.append(
+                    (
+                        i,
+                        {
+                            "d_loss": errD.item(),
+                            "g_loss": errG.item(),
+                            "d_real": D_x.mean().item(),
+                            "d_fake": D_G_z1.mean().item(),
+                        },
+                    )
+                )
 
 
 def ganbench_dcgan(data) -> GanbenchTrial:
@@ -162,23 +171,35 @@ def test_ganbench_loop_against_bare_loop(benchmark):
     bare_sps = [STEPS / t for t in pairs.reference]
     ganbench_sps = [STEPS / t for t in pairs.subject]
     benchmark.extra_info.update(
-        threads=benchkit.THREADS, steps_per_round=STEPS, rounds=ROUNDS, warmup_steps=WARMUP,
-        ratio_median_of_pairs=round(median_ratio, 4), ratio_quartiles=[round(low, 4), round(high, 4)],
+        threads=benchkit.THREADS,
+        steps_per_round=STEPS,
+        rounds=ROUNDS,
+        warmup_steps=WARMUP,
+        ratio_median_of_pairs=round(median_ratio, 4),
+        ratio_quartiles=[round(low, 4), round(high, 4)],
         ratio_best_of=round(best_of, 4),
         ratio_per_pair=[round(r, 4) for r in per_pair],
-        bare_steps_per_s=[round(v, 3) for v in bare_sps], ganbench_steps_per_s=[round(v, 3) for v in ganbench_sps],
-        same_weights_after_check=True, meets_requirement=median_ratio >= REQUIRED,
+        bare_steps_per_s=[round(v, 3) for v in bare_sps],
+        ganbench_steps_per_s=[round(v, 3) for v in ganbench_sps],
+        same_weights_after_check=True,
+        meets_requirement=median_ratio >= REQUIRED,
     )
     verdict = "meets" if median_ratio >= REQUIRED else "FAILS"
     say = lambda line: REPORT.say(SECTION, line)  # noqa: E731
     say(f"{ROUNDS} interleaved pairs of {STEPS} steps, {benchkit.THREADS} thread(s), after {WARMUP} warm-up steps each")
-    say(f"bare     steps/s: median {statistics.median(bare_sps):.3f}  best {max(bare_sps):.3f}  "
-        f"rounds {', '.join(f'{v:.2f}' for v in bare_sps)}")
-    say(f"ganbench steps/s: median {statistics.median(ganbench_sps):.3f}  best {max(ganbench_sps):.3f}  "
-        f"rounds {', '.join(f'{v:.2f}' for v in ganbench_sps)}")
+    say(
+        f"bare     steps/s: median {statistics.median(bare_sps):.3f}  best {max(bare_sps):.3f}  "
+        f"rounds {', '.join(f'{v:.2f}' for v in bare_sps)}"
+    )
+    say(
+        f"ganbench steps/s: median {statistics.median(ganbench_sps):.3f}  best {max(ganbench_sps):.3f}  "
+        f"rounds {', '.join(f'{v:.2f}' for v in ganbench_sps)}"
+    )
     say(f"ratio ganbench/bare per pair: {', '.join(f'{r:.3f}' for r in per_pair)}")
-    say(f"ratio ganbench/bare steps/s: {median_ratio:.3f} (median of pairs; quartiles {low:.3f}-{high:.3f}), "
-        f"{best_of:.3f} (best-of); {verdict} the >= {REQUIRED} requirement")
+    say(
+        f"ratio ganbench/bare steps/s: {median_ratio:.3f} (median of pairs; quartiles {low:.3f}-{high:.3f}), "
+        f"{best_of:.3f} (best-of); {verdict} the >= {REQUIRED} requirement"
+    )
     say(f"same computation: both loops gave the same logged losses and weights, bit for bit, after {WARMUP} steps")
 
 
@@ -192,8 +213,15 @@ def test_pytorch_examples_reuse_of_the_fake(benchmark):
     pairs = Paired(STEPS)
     pairs.benchmark(benchmark, examples.train, matched.train, rounds=EXAMPLES_ROUNDS)
     speedup = 1 / pairs.median_ratio
-    benchmark.extra_info.update(threads=benchkit.THREADS, steps_per_round=STEPS, rounds=EXAMPLES_ROUNDS,
-                                examples_steps_per_s_over_matched=round(speedup, 4))
-    REPORT.say(SECTION, f"pytorch/examples exactly (fake reused for G, one G forward per step) runs {speedup:.3f}x "
-                        f"the steps/s of the matched bare loop (median of {EXAMPLES_ROUNDS} pairs): the cost of "
-                        f"ganbench's fresh G latents, a design choice, not overhead")
+    benchmark.extra_info.update(
+        threads=benchkit.THREADS,
+        steps_per_round=STEPS,
+        rounds=EXAMPLES_ROUNDS,
+        examples_steps_per_s_over_matched=round(speedup, 4),
+    )
+    REPORT.say(
+        SECTION,
+        f"pytorch/examples exactly (fake reused for G, one G forward per step) runs {speedup:.3f}x "
+        f"the steps/s of the matched bare loop (median of {EXAMPLES_ROUNDS} pairs): the cost of "
+        f"ganbench's fresh G latents, a design choice, not overhead",
+    )

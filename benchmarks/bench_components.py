@@ -16,13 +16,13 @@ plain model in this process, and ``x plain`` is the median of the per-pair time 
 from other processes mostly cancels out. The table is printed at the end of the session and
 written to benchmarks/results/components.md.
 """
+
 from __future__ import annotations
 
 import statistics
 
-import pytest
-
 import benchkit
+import pytest
 from benchkit import BATCH, REPORT, ComponentRow, GanbenchTrial, Paired, plan, random_images, ring8
 
 #: generator steps per round: rounds of about half a second (mlp steps take about a millisecond)
@@ -62,8 +62,9 @@ def measure(benchmark, trial: GanbenchTrial, model: str) -> tuple[float, float |
     steps, reference = G_STEPS[model], plain(model)
     pairs = Paired(steps)
     if trial is reference:
-        benchmark.pedantic(lambda: pairs.subject.append(benchkit.seconds(trial.train, steps)),
-                           rounds=COMPONENT_ROUNDS, iterations=1)
+        benchmark.pedantic(
+            lambda: pairs.subject.append(benchkit.seconds(trial.train, steps)), rounds=COMPONENT_ROUNDS, iterations=1
+        )
         return pairs.ms_per_step(pairs.subject), None, pairs
     trial.train(steps)  # warm-up
     pairs.benchmark(benchmark, trial.train, reference.train, COMPONENT_ROUNDS)
@@ -72,9 +73,14 @@ def measure(benchmark, trial: GanbenchTrial, model: str) -> tuple[float, float |
 
 def record(benchmark, row: ComponentRow, pairs: Paired | None = None) -> None:
     REPORT.components.append(row)
-    benchmark.extra_info.update(threads=benchkit.THREADS, batch=BATCH, n_critic=row.n_critic,
-                                ms_per_g_step=row.ms_per_g_step, ms_per_d_update=row.ms_per_d_update,
-                                ratio_to_plain=row.ratio)
+    benchmark.extra_info.update(
+        threads=benchkit.THREADS,
+        batch=BATCH,
+        n_critic=row.n_critic,
+        ms_per_g_step=row.ms_per_g_step,
+        ms_per_d_update=row.ms_per_d_update,
+        ratio_to_plain=row.ratio,
+    )
     if pairs is not None:
         benchmark.extra_info.update(steps_per_round=pairs.steps, ratios=[round(r, 4) for r in pairs.ratios])
     ms = "—" if row.ms_per_g_step is None else f"{row.ms_per_g_step:.1f} ms/G step"
@@ -89,14 +95,31 @@ def test_model_loss(benchmark, model, loss):
     planned = plan(model, loss, data_for(model), batch_size=BATCH)
     n_critic = planned.plan.hparams.n_critic
     if planned.skip_reason:
-        record(benchmark, ComponentRow("model x loss", model, loss, "none", data_label(model), n_critic, None, None,
-                                       f"skipped: {planned.skip_reason}"))
+        record(
+            benchmark,
+            ComponentRow(
+                "model x loss",
+                model,
+                loss,
+                "none",
+                data_label(model),
+                n_critic,
+                None,
+                None,
+                f"skipped: {planned.skip_reason}",
+            ),
+        )
         pytest.skip(planned.skip_reason)
     trial = plain(model) if loss == PLAIN_LOSS else GanbenchTrial(planned, data_for(model))
     ms, ratio, pairs = measure(benchmark, trial, model)
     note = "plain" if ratio is None else "; ".join(planned.notes)
-    record(benchmark, ComponentRow("model x loss", model, loss, "none", data_label(model), n_critic, ms,
-                                   1.0 if ratio is None else ratio, note), pairs)
+    record(
+        benchmark,
+        ComponentRow(
+            "model x loss", model, loss, "none", data_label(model), n_critic, ms, 1.0 if ratio is None else ratio, note
+        ),
+        pairs,
+    )
 
 
 @pytest.mark.benchmark(group="model x loss")
@@ -112,12 +135,26 @@ def test_wgan_d_update_and_g_update(benchmark):
     g_update = [t_1 / pairs.steps * 1000 - d for t_1, d in zip(pairs.subject, d_update)]
     d_ms, g_ms = statistics.median(d_update), statistics.median(g_update)
     benchmark.extra_info.update(d_update_ms=d_ms, g_update_ms=g_ms)
-    record(benchmark, ComponentRow("model x loss", model, PLAIN_LOSS, "none", data_label(model), 1, ms, ratio,
-                                   f"n_critic=1 (x plain: against n_critic={n}), to split the step below"), pairs)
+    record(
+        benchmark,
+        ComponentRow(
+            "model x loss",
+            model,
+            PLAIN_LOSS,
+            "none",
+            data_label(model),
+            1,
+            ms,
+            ratio,
+            f"n_critic=1 (x plain: against n_critic={n}), to split the step below",
+        ),
+        pairs,
+    )
     REPORT.component_notes.append(
         f"wgan, split by timing n_critic={n} against n_critic=1 (median of pairs): one D update "
         f"(G forward without grad, D forward and backward on real and fake, RMSprop step, weight clipping) "
-        f"takes {d_ms:.1f} ms, the G update {g_ms:.1f} ms.")
+        f"takes {d_ms:.1f} ms, the G update {g_ms:.1f} ms."
+    )
 
 
 def stabiliser_trial(name: str):
@@ -135,11 +172,26 @@ def test_stabiliser(benchmark, stabiliser):
     model, planned = stabiliser_trial(stabiliser)
     n_critic = planned.plan.hparams.n_critic
     if planned.skip_reason:
-        record(benchmark, ComponentRow("stabiliser", model, PLAIN_LOSS, stabiliser, data_label(model), n_critic,
-                                       None, None, f"skipped on dcgan and mlp: {planned.skip_reason}"))
+        record(
+            benchmark,
+            ComponentRow(
+                "stabiliser",
+                model,
+                PLAIN_LOSS,
+                stabiliser,
+                data_label(model),
+                n_critic,
+                None,
+                None,
+                f"skipped on dcgan and mlp: {planned.skip_reason}",
+            ),
+        )
         pytest.skip(planned.skip_reason)
     ms, ratio, pairs = measure(benchmark, GanbenchTrial(planned, data_for(model)), model)
     added = ms - pairs.ms_per_step(pairs.reference)
     note = "; ".join([f"{added:+.1f} ms/step over none", *planned.notes])
-    record(benchmark, ComponentRow("stabiliser", model, PLAIN_LOSS, stabiliser, data_label(model), n_critic, ms,
-                                   ratio, note), pairs)
+    record(
+        benchmark,
+        ComponentRow("stabiliser", model, PLAIN_LOSS, stabiliser, data_label(model), n_critic, ms, ratio, note),
+        pairs,
+    )

@@ -16,6 +16,7 @@
   warm one; and the reference statistics alone (``Reference.prepare``) with the network cached
   but the statistics cold (a fresh torch-fidelity cache each round) or warm.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,13 +24,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import benchkit
 import pytest
 import torch
+from benchkit import CPU, REPORT
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
-import benchkit
-from benchkit import CPU, REPORT
 from ganbench.types import DataOptions, MetricContext
 from ganbench_plugins.metrics import extractor as extractors
 from ganbench_plugins.metrics.fid import FID
@@ -86,12 +87,19 @@ def test_fid_preparation_cold_cache(benchmark, digits, scratch):
     assert not net.cached and reference.computed
     _prepared.setdefault("dir", cache)
     total = benchmark.stats.stats.median
-    benchmark.extra_info.update(threads=benchkit.THREADS, feature_net_training_s=net.seconds,
-                                reference_statistics_s=reference.seconds, reference_images=reference.n,
-                                heldout_accuracy=net.heldout_accuracy)
-    REPORT.say(SECTION, f"FID preparation, cold cache dir: {total:.2f} s (one round): feature network training "
-               f"{net.seconds:.2f} s (held-out accuracy {net.heldout_accuracy:.3f}), reference statistics "
-               f"of {reference.n} images {reference.seconds:.2f} s")
+    benchmark.extra_info.update(
+        threads=benchkit.THREADS,
+        feature_net_training_s=net.seconds,
+        reference_statistics_s=reference.seconds,
+        reference_images=reference.n,
+        heldout_accuracy=net.heldout_accuracy,
+    )
+    REPORT.say(
+        SECTION,
+        f"FID preparation, cold cache dir: {total:.2f} s (one round): feature network training "
+        f"{net.seconds:.2f} s (held-out accuracy {net.heldout_accuracy:.3f}), reference statistics "
+        f"of {reference.n} images {reference.seconds:.2f} s",
+    )
 
 
 @pytest.mark.benchmark(group="fid preparation")
@@ -101,8 +109,10 @@ def test_fid_preparation_warm_cache(benchmark, digits, warm_cache):
     assert metrics[-1].extractor.net.cached and not metrics[-1].reference.computed
     median = benchmark.stats.stats.median
     benchmark.extra_info.update(threads=benchkit.THREADS)
-    REPORT.say(SECTION, f"FID preparation, warm cache dir (network and statistics read back): "
-               f"{1000 * median:.0f} ms (median of 5)")
+    REPORT.say(
+        SECTION,
+        f"FID preparation, warm cache dir (network and statistics read back): {1000 * median:.0f} ms (median of 5)",
+    )
 
 
 @pytest.mark.benchmark(group="reference statistics")
@@ -127,8 +137,11 @@ def test_reference_statistics(benchmark, digits, scratch, warm_cache, cache):
     assert all(r.computed == (cache == "cold") for r in references)
     median = benchmark.stats.stats.median
     benchmark.extra_info.update(threads=benchkit.THREADS, reference_images=references[0].n)
-    REPORT.say(SECTION, f"reference statistics ({references[0].n} images), {cache} torch-fidelity cache: "
-               f"{1000 * median:.0f} ms (median of 5)")
+    REPORT.say(
+        SECTION,
+        f"reference statistics ({references[0].n} images), {cache} torch-fidelity cache: "
+        f"{1000 * median:.0f} ms (median of 5)",
+    )
 
 
 def inception_weights() -> str | None:
@@ -146,9 +159,11 @@ def extractor_for(kind: str, digits, cache_dir: str) -> tuple[extractors.Extract
         return extractors.choose(context(digits, cache_dir, fid_extractor="ganbench")), EXTRACT_IMAGES
     weights = inception_weights()
     if weights is None:
-        reason = (f"{extractors.INCEPTION} weights are not on disk (set GANBENCH_INCEPTION_WEIGHTS=FILE or put "
-                  f"{INCEPTION_FILE} in {Path(torch.hub.get_dir()) / 'checkpoints'}) and this machine cannot "
-                  f"download them")
+        reason = (
+            f"{extractors.INCEPTION} weights are not on disk (set GANBENCH_INCEPTION_WEIGHTS=FILE or put "
+            f"{INCEPTION_FILE} in {Path(torch.hub.get_dir()) / 'checkpoints'}) and this machine cannot "
+            f"download them"
+        )
         REPORT.say(SECTION, f"{extractors.INCEPTION}: skipped, {reason}")
         pytest.skip(reason)
     chosen = extractors.choose(context(digits, cache_dir, fid_extractor=extractors.INCEPTION, fid_weights=weights))
@@ -178,8 +193,11 @@ def test_feature_extraction(benchmark, digits, warm_cache, kind):
     benchmark.pedantic(extract, args=(images,), rounds=rounds, iterations=1)
     per_1000 = benchmark.stats.stats.median * 1000 / n
     benchmark.extra_info.update(threads=benchkit.THREADS, images=n, seconds_per_1000_images=per_1000)
-    REPORT.say(SECTION, f"{chosen.label} feature extraction: {per_1000:.3f} s per 1,000 images "
-               f"(torch-fidelity's loader and network, {n} images a round, median of {rounds})")
+    REPORT.say(
+        SECTION,
+        f"{chosen.label} feature extraction: {per_1000:.3f} s per 1,000 images "
+        f"(torch-fidelity's loader and network, {n} images a round, median of {rounds})",
+    )
 
 
 @pytest.mark.benchmark(group="feature extraction")
@@ -197,5 +215,8 @@ def test_fid_compute(benchmark, digits, warm_cache, kind):
     benchmark.pedantic(metric.compute, args=(sample,), rounds=rounds, iterations=1)
     per_1000 = benchmark.stats.stats.median * 1000 / n
     benchmark.extra_info.update(threads=benchkit.THREADS, images=n, seconds_per_1000_images=per_1000)
-    REPORT.say(SECTION, f"{chosen.label} FID.compute end to end: {per_1000:.3f} s per 1,000 generated images "
-               f"({n} a round, reference cached, median of {rounds})")
+    REPORT.say(
+        SECTION,
+        f"{chosen.label} FID.compute end to end: {per_1000:.3f} s per 1,000 generated images "
+        f"({n} a round, reference cached, median of {rounds})",
+    )

@@ -14,6 +14,7 @@ instance, and every run's per-trial numbers (steps, final metrics) are compared 
 pool's: the database must not depend on the executor. The built-in mlp's last bits change
 with the thread count (a parallel sum adds in another order), so metrics agree to 1e-4.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,21 @@ import tempfile
 import time
 from pathlib import Path
 
-GRID = ["run", "--models", "mlp", "--losses", "ns", "--dataset", "ring8", "--seeds", "8", "--checkpoints", "2",
-        "--device", "cpu"]
+GRID = [
+    "run",
+    "--models",
+    "mlp",
+    "--losses",
+    "ns",
+    "--dataset",
+    "ring8",
+    "--seeds",
+    "8",
+    "--checkpoints",
+    "2",
+    "--device",
+    "cpu",
+]
 
 
 def load() -> str:
@@ -37,8 +51,9 @@ def load() -> str:
 def timed(label: str, arguments: list[str], env: dict[str, str], folder: Path) -> float:
     out = folder / label.replace(" ", "-")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ganbench.cli", *arguments, "--out", str(out)], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ganbench.cli", *arguments, "--out", str(out)], env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{label} failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -50,8 +65,10 @@ def finals(out: Path) -> dict[str, tuple]:
     """Per trial id: status, steps and every metric at the last checkpoint."""
     with sqlite3.connect(out / "results.sqlite") as db:
         trials = {i: (status, steps) for i, status, steps in db.execute("SELECT id, status, steps FROM trials")}
-        rows = db.execute("SELECT trial_id, name, value FROM metrics WHERE checkpoint = "
-                          "(SELECT max(checkpoint) FROM metrics) ORDER BY trial_id, name").fetchall()
+        rows = db.execute(
+            "SELECT trial_id, name, value FROM metrics WHERE checkpoint = "
+            "(SELECT max(checkpoint) FROM metrics) ORDER BY trial_id, name"
+        ).fetchall()
     return {i: (*trials[i], tuple((name, value) for t, name, value in rows if t == i)) for i in trials}
 
 

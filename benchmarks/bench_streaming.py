@@ -9,17 +9,18 @@ gathered into memory (sampled by index, the path of every built-in small data se
 ``x in memory`` is the median of the per-pair time ratios. Also measured: loading the folder
 (listing files, reading each header) per 1,000 images, and decoding alone (images/s, one process).
 """
+
 from __future__ import annotations
 
 import time
 
+import benchkit
 import numpy as np
 import pytest
 import torch
+from benchkit import BATCH, REPORT, GanbenchTrial, Paired, plan
 from PIL import Image
 
-import benchkit
-from benchkit import BATCH, REPORT, GanbenchTrial, Paired, plan
 from ganbench.types import DataOptions, Dataset
 
 IMAGES = 2_000
@@ -41,8 +42,11 @@ def folder(tmp_path_factory):
 
 
 def load(folder, workers: int, side: int = 32):
-    return benchkit.registry().get("datasets", "folder").load(
-        DataOptions(image_size=side, argument=str(folder), workers=workers))
+    return (
+        benchkit.registry()
+        .get("datasets", "folder")
+        .load(DataOptions(image_size=side, argument=str(folder), workers=workers))
+    )
 
 
 _in_memory: dict[int, GanbenchTrial] = {}
@@ -52,8 +56,10 @@ def in_memory(folder, side: int) -> GanbenchTrial:
     """The reference: the same images, gathered into memory and sampled by index."""
     if side not in _in_memory:
         streamed = load(folder, 2, side)
-        trial = GanbenchTrial(plan("dcgan", "ns", streamed, batch_size=BATCH),
-                              Dataset("folder-in-memory", streamed.gather(torch.arange(len(streamed)))))
+        trial = GanbenchTrial(
+            plan("dcgan", "ns", streamed, batch_size=BATCH),
+            Dataset("folder-in-memory", streamed.gather(torch.arange(len(streamed)))),
+        )
         trial.train(G_STEPS[side])  # warm-up
         _in_memory[side] = trial
     return _in_memory[side]
@@ -67,10 +73,13 @@ def test_streamed_step_against_in_memory(benchmark, folder, side, workers):
     pairs = Paired(steps)
     pairs.benchmark(benchmark, trial.train, in_memory(folder, side).train, ROUNDS)
     benchmark.extra_info.update(side=side, workers=workers, ratios=[round(r, 4) for r in pairs.ratios])
-    REPORT.say(SECTION, f"{side} px, {workers} workers: {pairs.ms_per_step(pairs.subject):.0f} ms/step streamed, "
-                        f"{pairs.ms_per_step(pairs.reference):.0f} ms/step in memory, "
-                        f"x in memory {pairs.median_ratio:.3f} (median of {ROUNDS} pairs; "
-                        f"{min(pairs.ratios):.3f}-{max(pairs.ratios):.3f}), {benchkit.THREADS} torch thread(s)")
+    REPORT.say(
+        SECTION,
+        f"{side} px, {workers} workers: {pairs.ms_per_step(pairs.subject):.0f} ms/step streamed, "
+        f"{pairs.ms_per_step(pairs.reference):.0f} ms/step in memory, "
+        f"x in memory {pairs.median_ratio:.3f} (median of {ROUNDS} pairs; "
+        f"{min(pairs.ratios):.3f}-{max(pairs.ratios):.3f}), {benchkit.THREADS} torch thread(s)",
+    )
 
 
 def test_loading_a_folder_reads_headers_only(benchmark, folder):

@@ -3,6 +3,7 @@
 Imported by ``conftest.py`` and the ``bench_*.py`` modules (pytest puts this folder on
 ``sys.path``, as it has no ``__init__.py``). Nothing here measures anything by itself.
 """
+
 from __future__ import annotations
 
 import functools
@@ -81,8 +82,15 @@ class GanbenchTrial:
         return self.plan.hparams.n_critic
 
     def train(self, steps: int, on_log=lambda usage, values: None) -> TrainingOutcome:
-        return train(self.setup, self.data, Budget("steps", steps), TrainingClock(CPU),
-                     checkpoints=0, on_checkpoint=lambda index, usage: None, on_log=on_log)
+        return train(
+            self.setup,
+            self.data,
+            Budget("steps", steps),
+            TrainingClock(CPU),
+            checkpoints=0,
+            on_checkpoint=lambda index, usage: None,
+            on_log=on_log,
+        )
 
 
 def seconds(run: Callable[[int], object], steps: int) -> float:
@@ -103,10 +111,12 @@ class Paired:
     subject: list[float] = field(default_factory=list)
     reference: list[float] = field(default_factory=list)
 
-    def benchmark(self, benchmark, subject: Callable[[int], object], reference: Callable[[int], object],
-                  rounds: int) -> None:
+    def benchmark(
+        self, benchmark, subject: Callable[[int], object], reference: Callable[[int], object], rounds: int
+    ) -> None:
         """pytest-benchmark times the subject's rounds; its ``setup`` hook (untimed there) runs the reference
         right before each, so the two alternate: R, S, R, S, ..."""
+
         def reference_round() -> None:
             self.reference.append(seconds(reference, self.steps))
 

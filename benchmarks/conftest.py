@@ -6,11 +6,11 @@ Run on demand, never as part of the test suite (``testpaths`` in pyproject.toml 
 
 Set ``GANBENCH_BENCH_THREADS`` to change the torch thread count (default 1, see benchkit.THREADS).
 """
+
 from __future__ import annotations
 
-import pytest
-
 import benchkit
+import pytest
 
 #: Plain scripts in this folder, run with ``python benchmarks/NAME``: not pytest modules.
 SCRIPTS = {"bench_executors.py"}

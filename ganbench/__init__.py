@@ -1,4 +1,5 @@
 """ganbench: every GAN model x loss x stabiliser under the same compute budget."""
+
 import time
 
 STARTED = time.perf_counter()  # near the process start: the run's time split counts start-up from here

@@ -4,6 +4,7 @@ Time counts training only: the clock is paused during evaluation, and on a GPU t
 is synchronised before the clock is read, so queued kernels are not mistaken for free time.
 Images are real images shown to D (batch x n_critic per generator step), as in StyleGAN's kimg.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,16 @@ import torch
 from ganbench.errors import UsageError
 
 _UNITS = {
-    "s": ("seconds", 1), "m": ("seconds", 60), "h": ("seconds", 3600),
-    "step": ("steps", 1), "steps": ("steps", 1), "kstep": ("steps", 1000), "ksteps": ("steps", 1000),
-    "img": ("images", 1), "kimg": ("images", 1000), "mimg": ("images", 1_000_000),
+    "s": ("seconds", 1),
+    "m": ("seconds", 60),
+    "h": ("seconds", 3600),
+    "step": ("steps", 1),
+    "steps": ("steps", 1),
+    "kstep": ("steps", 1000),
+    "ksteps": ("steps", 1000),
+    "img": ("images", 1),
+    "kimg": ("images", 1000),
+    "mimg": ("images", 1_000_000),
 }
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
 _HELP = "use a training time (30s, 5m, 1h), generator steps (2000steps) or real images shown to D (50kimg)"

@@ -1,4 +1,5 @@
 """The declarative catalogues in registries/ (installed as ganbench.registries): suites, data sets, references."""
+
 from __future__ import annotations
 
 import sys

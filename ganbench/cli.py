@@ -1,4 +1,5 @@
 """`ganbench run | list | plugins | report`: the command line, with rich output."""
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,14 @@ errors = Console(stderr=True)
 
 DEFAULTS = catalogue.suite("quick")
 TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s", "data wait %")
-STATUS_STYLE = {"done": "green", "skipped": "dim", "diverged": "yellow", "oom": "red", "error": "red", "interrupted": "yellow"}
+STATUS_STYLE = {
+    "done": "green",
+    "skipped": "dim",
+    "diverged": "yellow",
+    "oom": "red",
+    "error": "red",
+    "interrupted": "yellow",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -43,7 +51,9 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     parser = Parser(prog="ganbench", description="Compare GAN models, losses and stabilisers under one compute budget.")
-    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE", help="also load this module as a plugin")
+    parser.add_argument(
+        "--plugin", action="append", default=[], metavar="MODULE", help="also load this module as a plugin"
+    )
     parser.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is fatal")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
@@ -51,30 +61,60 @@ def build_parser() -> Parser:
     run.add_argument("--suite", help="a named grid from `ganbench list suites`; other options override it")
     run.add_argument("--models", help=f"comma-separated model names or 'all' (default: {','.join(DEFAULTS['models'])})")
     run.add_argument("--losses", help="comma-separated loss names or 'all' (default: all)")
-    run.add_argument("--stabilisers", help="comma-separated stabiliser sets: none, gp, gp+sn, pack:m=4, or all (default: none)")
+    run.add_argument(
+        "--stabilisers", help="comma-separated stabiliser sets: none, gp, gp+sn, pack:m=4, or all (default: none)"
+    )
     run.add_argument("--dataset", help=f"data set name, or folder:PATH (default: {DEFAULTS['dataset']})")
     run.add_argument("--seeds", type=int, help="number of seeds per combination, 0..N-1 (default: 1)")
-    run.add_argument("--budget", help=f"per trial: 30s, 5m (training time), 2000steps, or 50kimg (default: {DEFAULTS['budget']})")
-    run.add_argument("--checkpoints", type=int, default=4, help="evaluations at even fractions of the budget (default: 4)")
+    run.add_argument(
+        "--budget", help=f"per trial: 30s, 5m (training time), 2000steps, or 50kimg (default: {DEFAULTS['budget']})"
+    )
+    run.add_argument(
+        "--checkpoints", type=int, default=4, help="evaluations at even fractions of the budget (default: 4)"
+    )
     run.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     run.add_argument("--out", type=Path, help="run folder (default: results/run-DATE-TIME); the same folder resumes")
-    run.add_argument("--data-root", default=str(Path.home() / ".cache" / "ganbench" / "data"), help="where data sets are found or downloaded")
+    run.add_argument(
+        "--data-root",
+        default=str(Path.home() / ".cache" / "ganbench" / "data"),
+        help="where data sets are found or downloaded",
+    )
     run.add_argument("--image-size", type=int, help="resize images to this side (default: the data set's)")
     run.add_argument("--no-download", action="store_true", help="never download data sets")
-    run.add_argument("--data-workers", type=int, help="DataLoader processes decoding a streamed data set such as folder:PATH "
-                     "(default: half the torch threads, 1 to 4; 0 decodes in the training process)")
-    run.add_argument("--metrics", help="comma-separated metric names, or none for throughput alone (default: every default metric that applies)")
-    run.add_argument("--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat")
+    run.add_argument(
+        "--data-workers",
+        type=int,
+        help="DataLoader processes decoding a streamed data set such as folder:PATH "
+        "(default: half the torch threads, 1 to 4; 0 decodes in the training process)",
+    )
+    run.add_argument(
+        "--metrics",
+        help="comma-separated metric names, or none for throughput alone (default: every default metric that applies)",
+    )
+    run.add_argument(
+        "--fid-extractor", default="auto", help="auto (a network trained on the data), or inception-v3-compat"
+    )
     run.add_argument("--fid-weights", help="a local file of Inception weights for inception-v3-compat")
     run.add_argument("--fid-samples", type=int, help="generated samples per FID evaluation")
-    run.add_argument("--executor", help="how trials run: local, pool, ray (`ganbench list executors`; default: "
-                     "local, or pool with --workers N > 1, or ray with --address)")
-    run.add_argument("--workers", type=int, help="worker processes for the pool executor (default: one per GPU, else per core)")
-    run.add_argument("--address", help="the ray executor's cluster: auto, HOST:PORT or ray://HOST:PORT (default: a local Ray)")
+    run.add_argument(
+        "--executor",
+        help="how trials run: local, pool, ray (`ganbench list executors`; default: "
+        "local, or pool with --workers N > 1, or ray with --address)",
+    )
+    run.add_argument(
+        "--workers", type=int, help="worker processes for the pool executor (default: one per GPU, else per core)"
+    )
+    run.add_argument(
+        "--address", help="the ray executor's cluster: auto, HOST:PORT or ray://HOST:PORT (default: a local Ray)"
+    )
     run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
     run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
     run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
-    run.add_argument("--compile", action="store_true", help="torch.compile G and D (compiling happens in the first steps and counts against a time budget)")
+    run.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile G and D (compiling happens in the first steps and counts against a time budget)",
+    )
     run.add_argument("--cudnn-benchmark", action="store_true", help="let cuDNN autotune convolutions (CUDA only)")
 
     listing = commands.add_parser("list", help="list components with their provider")
@@ -82,8 +122,11 @@ def build_parser() -> Parser:
     commands.add_parser("plugins", help="list installed plugins, their versions and what each provides")
     report = commands.add_parser("report", help="render a run's reports again from its database alone")
     report.add_argument("run_dir", type=Path)
-    report.add_argument("--format", choices=["html", "md", "csv", "csv-long", "latex"],
-                        help="write only this one (default: every report into RUN_DIR)")
+    report.add_argument(
+        "--format",
+        choices=["html", "md", "csv", "csv-long", "latex"],
+        help="write only this one (default: every report into RUN_DIR)",
+    )
     report.add_argument("--out", type=Path, help="with --format: write here instead of standard output")
     compare = commands.add_parser("compare", help="one summary table over several runs, rows labelled by run")
     compare.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
@@ -93,17 +136,23 @@ def build_parser() -> Parser:
     sample.add_argument("run_dir", type=Path)
     sample.add_argument("--trial", required=True, help="the trial id, or a unique prefix of it")
     sample.add_argument("-n", type=int, default=64, help="how many samples (default: 64)")
-    sample.add_argument("--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead")
+    sample.add_argument(
+        "--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead"
+    )
     sample.add_argument("--seed", type=int, default=0, help="the latent seed (default: 0)")
     sample.add_argument("--out", type=Path, required=True, help="the PNG file to write")
-    new = commands.add_parser("new-plugin", help="write a plugin package (entry point, component, test, README) to start from")
+    new = commands.add_parser(
+        "new-plugin", help="write a plugin package (entry point, component, test, README) to start from"
+    )
     new.add_argument("name", help="the package and component name, e.g. mylosses")
     new.add_argument("--kind", required=True, choices=["model", "loss", "stabiliser", "dataset", "metric", "executor"])
     new.add_argument("--dir", type=Path, default=Path("."), help="where to create the package folder (default: here)")
     check = commands.add_parser("check-plugin", help="check one component against the plugin contract")
     check.add_argument("name", help="a model, loss, stabiliser, data set, metric or executor name")
     check.add_argument("--kind", help="model, loss, stabiliser, dataset, metric or executor, where NAME is several")
-    check.add_argument("--data-root", default=str(Path.home() / ".cache" / "ganbench" / "data"), help="where data sets are found")
+    check.add_argument(
+        "--data-root", default=str(Path.home() / ".cache" / "ganbench" / "data"), help="where data sets are found"
+    )
     return parser
 
 
@@ -113,8 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.command_line = shlex.join(["ganbench", *argv])
         plugins = PluginOptions(modules=tuple(args.plugin), strict=args.strict_plugins)
-        return {"run": cmd_run, "list": cmd_list, "plugins": cmd_plugins, "report": cmd_report,
-                "compare": cmd_compare, "sample": cmd_sample, "new-plugin": cmd_new_plugin, "check-plugin": cmd_check_plugin}[args.command](args, plugins)
+        return {
+            "run": cmd_run,
+            "list": cmd_list,
+            "plugins": cmd_plugins,
+            "report": cmd_report,
+            "compare": cmd_compare,
+            "sample": cmd_sample,
+            "new-plugin": cmd_new_plugin,
+            "check-plugin": cmd_check_plugin,
+        }[args.command](args, plugins)
     except (UsageError, DataUnavailable) as error:
         errors.print(f"ganbench: error: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2
@@ -152,7 +209,9 @@ def request_from(args, plugins: PluginOptions):
         raise UsageError(f"--workers {args.workers}: at least 1 worker is needed")
     executor = args.executor or ("ray" if args.address else "pool" if (args.workers or 1) > 1 else "local")
     # Only the options given: each executor refuses the ones that are not its own.
-    executor_options = {key: value for key, value in (("workers", args.workers), ("address", args.address)) if value is not None}
+    executor_options = {
+        key: value for key, value in (("workers", args.workers), ("address", args.address)) if value is not None
+    }
     out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
     return RunRequest(
         models=split_list(args.models) if args.models else list(base["models"]),
@@ -192,17 +251,30 @@ def cmd_run(args, plugins: PluginOptions) -> int:
         f"device {run.session_key.device} -> {request.out}"
     )
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         overall = progress.add_task("all trials", total=total, detail="")
 
         def on_log(job):
-            task = progress.add_task(f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}/s{job.seed}", total=1.0, detail="")
+            task = progress.add_task(
+                f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}/s{job.seed}",
+                total=1.0,
+                detail="",
+            )
 
             def update(usage, values):
-                progress.update(task, completed=min(request.budget.fraction(usage), 1.0),
-                                detail=f"step {usage.steps}  D {values['d_loss']:.3f}  G {values['g_loss']:.3f}")
+                progress.update(
+                    task,
+                    completed=min(request.budget.fraction(usage), 1.0),
+                    detail=f"step {usage.steps}  D {values['d_loss']:.3f}  G {values['g_loss']:.3f}",
+                )
+
             update.task = task  # type: ignore[attr-defined]
             return update
 
@@ -210,7 +282,11 @@ def cmd_run(args, plugins: PluginOptions) -> int:
             progress.advance(overall)
             style = STATUS_STYLE.get(result.status, "")
             if result.status != "done":
-                progress.console.print(f"  [{style}]{result.status}[/] {job.model}/{job.loss} seed {job.seed}: {result.reason}", markup=True, highlight=False)
+                progress.console.print(
+                    f"  [{style}]{result.status}[/] {job.model}/{job.loss} seed {job.seed}: {result.reason}",
+                    markup=True,
+                    highlight=False,
+                )
 
         stopped = False
         try:
@@ -243,7 +319,11 @@ def print_table(folder: Path) -> None:
     # Short headers, qualifiers (FID's extractor and sample count) in the caption: fits 80 columns.
     short = {c: str(c).split(" (")[0] for c in shown.columns}
     clashes = {name for name in short.values() if list(short.values()).count(name) > 1}
-    qualified = [f"{short[c]}: {str(c)[len(short[c]) + 2:-1]}" for c in shown.columns if short[c] != str(c) and short[c] not in clashes]
+    qualified = [
+        f"{short[c]}: {str(c)[len(short[c]) + 2 : -1]}"
+        for c in shown.columns
+        if short[c] != str(c) and short[c] not in clashes
+    ]
     table.caption = "; ".join(qualified) or None
     for column in shown.columns:
         numeric = column not in ("model", "loss", "stabilisers", "status")
@@ -262,8 +342,10 @@ def print_table(folder: Path) -> None:
     console.print(table)
     bound = int((frame["data wait %"] > 100 * DATA_BOUND).sum())  # NaN (no finished training) is not above
     if bound:  # their steps/s measure the data loader: say so where the table is read
-        console.print(f"[yellow]{bound} of {len(frame)} trials waited over {DATA_BOUND:.0%} of their training "
-                      f"for data: their steps/s is the loader's (see notes in report.md; --data-workers)[/]")
+        console.print(
+            f"[yellow]{bound} of {len(frame)} trials waited over {DATA_BOUND:.0%} of their training "
+            f"for data: their steps/s is the loader's (see notes in report.md; --data-workers)[/]"
+        )
 
 
 # --------------------------------------------------------------------------- list, plugins, report
@@ -300,7 +382,9 @@ def _details(record) -> str:
         parts.append("defaults: " + ", ".join(f"{k}={v}" for k, v in params.items()))
     hparams = getattr(record, "hparams", None)
     if hparams is not None:
-        parts.append(f"{hparams.optimizer} lr {hparams.lr_g:g}/{hparams.lr_d:g}, n_critic {hparams.n_critic}, batch {hparams.batch_size}, z {hparams.z_dim}")
+        parts.append(
+            f"{hparams.optimizer} lr {hparams.lr_g:g}/{hparams.lr_d:g}, n_critic {hparams.n_critic}, batch {hparams.batch_size}, z {hparams.z_dim}"
+        )
     return "; ".join(parts)
 
 
@@ -352,11 +436,18 @@ def cmd_sample(args, plugins: PluginOptions) -> int:
         saved = sampling.load_generator(store, trial, registry_for(plugins))
     finally:
         store.close()
-    png = sampling.interpolation_png(saved, seed=args.seed) if args.interpolate else sampling.samples_png(saved, args.n, args.seed)
+    png = (
+        sampling.interpolation_png(saved, seed=args.seed)
+        if args.interpolate
+        else sampling.samples_png(saved, args.n, args.seed)
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(png)
-    console.print(f"wrote {args.out} ({'interpolation' if args.interpolate else f'{args.n} samples'} from trial {trial['id']})",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {args.out} ({'interpolation' if args.interpolate else f'{args.n} samples'} from trial {trial['id']})",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -376,8 +467,12 @@ def cmd_new_plugin(args, plugins: PluginOptions) -> int:
     from ganbench.scaffold import new_plugin
 
     root = new_plugin(args.name, args.kind, args.dir)
-    console.print(f"wrote {root}: `pip install {root.as_posix() if root.is_absolute() else './' + root.as_posix()}`, "
-                  f"then `ganbench list` shows it (see {root / 'README.md'})", highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {root}: `pip install {root.as_posix() if root.is_absolute() else './' + root.as_posix()}`, "
+        f"then `ganbench list` shows it (see {root / 'README.md'})",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -387,14 +482,19 @@ def cmd_check_plugin(args, plugins: PluginOptions) -> int:
     registry = registry_for(plugins)
     _warn_failures(registry)
     kind, record = find(registry, args.name, args.kind)  # unknown or ambiguous: one line, exit 2
-    results = check(kind, record.name, registry=registry, plugins=plugins, data=DataOptions(args.data_root, download=False))
+    results = check(
+        kind, record.name, registry=registry, plugins=plugins, data=DataOptions(args.data_root, download=False)
+    )
     for result in results:
         mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
         console.print(f"{mark} {result.check}: [dim]{escape(result.detail)}[/]", highlight=False, soft_wrap=True)
     failed = sum(not r.passed for r in results)
     verdict = "[red]fails[/]" if failed else "[green]keeps[/]"
-    console.print(f"{SINGULAR[kind]} '{record.name}' {verdict} the contract "
-                  f"({len(results) - failed}/{len(results)} checks passed)", highlight=False)
+    console.print(
+        f"{SINGULAR[kind]} '{record.name}' {verdict} the contract "
+        f"({len(results) - failed}/{len(results)} checks passed)",
+        highlight=False,
+    )
     return 1 if failed else 0
 
 

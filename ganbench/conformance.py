@@ -9,6 +9,7 @@ parameters hold a gradient, which is how "the generator term must reach G" is ch
 A check is ``CheckResult(check, passed, detail)``; ``detail`` is one line saying what was
 seen, and on failure what the contract asks for.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,9 +28,27 @@ from ganbench.plugins import BUILTIN_DISTRIBUTION
 from ganbench.registry import KINDS, SINGULAR, Registry
 from ganbench.train import build_setup, train
 from ganbench.types import (
-    Critic, DataOptions, DataShape, Dataset, DataUnavailable, DatasetSpec, Executor, ExecutorSpec, HParams,
-    LossSpec, Measurement, Metric, MetricContext, MetricSpec, ModelSpec, Record, Stabiliser, StabiliserChoice,
-    StabiliserSpec, TrialPlan, normalise_name,
+    Critic,
+    DataOptions,
+    Dataset,
+    DatasetSpec,
+    DataShape,
+    DataUnavailable,
+    Executor,
+    ExecutorSpec,
+    HParams,
+    LossSpec,
+    Measurement,
+    Metric,
+    MetricContext,
+    MetricSpec,
+    ModelSpec,
+    Record,
+    Stabiliser,
+    StabiliserChoice,
+    StabiliserSpec,
+    TrialPlan,
+    normalise_name,
 )
 
 #: the kinds a check exists for (CLI words, singular or plural, map onto these)
@@ -64,9 +83,13 @@ def reference_critic(shape: DataShape, hp: HParams) -> Critic:
 
 
 REFERENCE_MODEL = ModelSpec(
-    name="reference-mlp", description="conformance partner: an MLP pair for any data",
-    generator=reference_generator, critic=reference_critic, data_kinds=("vector", "image"),
-    image_sizes=(4, 256), channels=tuple(range(1, 65)),
+    name="reference-mlp",
+    description="conformance partner: an MLP pair for any data",
+    generator=reference_generator,
+    critic=reference_critic,
+    data_kinds=("vector", "image"),
+    image_sizes=(4, 256),
+    channels=tuple(range(1, 65)),
     hparams=HParams(z_dim=8, batch_size=BATCH, lr_g=1e-3, lr_d=1e-3),
 )
 
@@ -77,8 +100,11 @@ def _ns_d_loss(real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0)
 
 
 REFERENCE_LOSS = LossSpec(
-    name="reference-ns", description="conformance partner: the non-saturating loss",
-    d_loss=_ns_d_loss, g_loss=lambda fake, real: F.softplus(-fake).mean(), uses_labels=True,
+    name="reference-ns",
+    description="conformance partner: the non-saturating loss",
+    d_loss=_ns_d_loss,
+    g_loss=lambda fake, real: F.softplus(-fake).mean(),
+    uses_labels=True,
 )
 
 
@@ -88,8 +114,14 @@ def reference_vectors() -> Dataset:
     angles = torch.arange(8) * (2 * math.pi / 8)
     modes = torch.stack([angles.cos(), angles.sin()], dim=1)
     index = torch.randint(8, (512,), generator=g)
-    return Dataset("reference-ring", modes[index] + 0.02 * torch.randn(512, 2, generator=g), labels=index,
-                   class_names=tuple(map(str, range(8))), modes=modes, mode_std=0.02)
+    return Dataset(
+        "reference-ring",
+        modes[index] + 0.02 * torch.randn(512, 2, generator=g),
+        labels=index,
+        class_names=tuple(map(str, range(8))),
+        modes=modes,
+        mode_std=0.02,
+    )
 
 
 def reference_images() -> Dataset:
@@ -148,20 +180,30 @@ def train_once(registry: Registry, plan: TrialPlan, data: Dataset, steps: int = 
                     **{f"G.{n}": _grad_state(p) for n, p in setup.generator.named_parameters() if p.requires_grad},
                     **{f"D.{n}": _grad_state(p) for n, p in setup.critic.named_parameters() if p.requires_grad},
                 }
+
         return on_step
 
     setup.opt_d = _Watched(setup.opt_d, snapshot("d"))  # type: ignore[assignment]
     setup.opt_g = _Watched(setup.opt_g, snapshot("g"))  # type: ignore[assignment]
-    outcome = train(setup, data, Budget("steps", steps), TrainingClock(CPU), checkpoints=0,
-                    on_checkpoint=lambda index, usage: None, log_every=1)
+    outcome = train(
+        setup,
+        data,
+        Budget("steps", steps),
+        TrainingClock(CPU),
+        checkpoints=0,
+        on_checkpoint=lambda index, usage: None,
+        log_every=1,
+    )
     state = {k: v.detach().clone() for k, v in setup.generator.state_dict().items()}
     numbers = [(s.step, s.name, s.value) for s in outcome.scalars]
     return Run(numbers, state, seen.get("d", {}), seen.get("g", {}))
 
 
 def _same(a: Run, b: Run) -> bool:
-    return a.numbers == b.numbers and a.generator_state.keys() == b.generator_state.keys() and all(
-        torch.equal(a.generator_state[k], b.generator_state[k]) for k in a.generator_state
+    return (
+        a.numbers == b.numbers
+        and a.generator_state.keys() == b.generator_state.keys()
+        and all(torch.equal(a.generator_state[k], b.generator_state[k]) for k in a.generator_state)
     )
 
 
@@ -178,14 +220,23 @@ def _error(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}"
 
 
-def _plan(model: ModelSpec, loss: LossSpec, data: Dataset, stabilisers: tuple[StabiliserChoice, ...] = (),
-          seed: int = 0) -> TrialPlan:
+def _plan(
+    model: ModelSpec, loss: LossSpec, data: Dataset, stabilisers: tuple[StabiliserChoice, ...] = (), seed: int = 0
+) -> TrialPlan:
     hp = model.hparams.replace(batch_size=BATCH)
     return TrialPlan(model, loss, stabilisers, seed, hp, data.shape)
 
 
-def _training_checks(registry: Registry, plan: TrialPlan, data: Dataset, *, strict_d: bool, strict_g: bool,
-                     g_subject: str, d_subject: str) -> list[CheckResult]:
+def _training_checks(
+    registry: Registry,
+    plan: TrialPlan,
+    data: Dataset,
+    *,
+    strict_d: bool,
+    strict_g: bool,
+    g_subject: str,
+    d_subject: str,
+) -> list[CheckResult]:
     """one step runs; losses are finite; gradients go where they should; same seed, same numbers."""
     results = []
     try:
@@ -193,16 +244,27 @@ def _training_checks(registry: Registry, plan: TrialPlan, data: Dataset, *, stri
     except Exception as error:
         text = _error(error)
         if "does not require grad" in text:
-            return [CheckResult("one CPU step", False, text),
-                    CheckResult("gradients: G update", False, f"{g_subject} gives G no gradient at all: it must be "
-                                "computed from the scores it is given, not detached from them")]
+            return [
+                CheckResult("one CPU step", False, text),
+                CheckResult(
+                    "gradients: G update",
+                    False,
+                    f"{g_subject} gives G no gradient at all: it must be "
+                    "computed from the scores it is given, not detached from them",
+                ),
+            ]
         if "not finite" in text:
             return [CheckResult("one CPU step", True, "ran"), CheckResult("finite losses", False, text)]
         return [CheckResult("one CPU step", False, text)]
     if isinstance(first, str):
         return [CheckResult("one CPU step", False, f"the trial would be skipped: {first}")]
-    results.append(CheckResult("one CPU step", True, f"{plan.model.name} x {plan.loss.name} x "
-                                                     f"{plan.stabiliser_label} on {data.name}, 2 steps"))
+    results.append(
+        CheckResult(
+            "one CPU step",
+            True,
+            f"{plan.model.name} x {plan.loss.name} x {plan.stabiliser_label} on {data.name}, 2 steps",
+        )
+    )
     values = {name: value for _, name, value in first.numbers}
     bad = [n for n, v in values.items() if not math.isfinite(v)]
     results.append(CheckResult("finite losses", not bad, ", ".join(f"{n} {v:.4g}" for n, v in values.items())))
@@ -212,7 +274,9 @@ def _training_checks(registry: Registry, plan: TrialPlan, data: Dataset, *, stri
     d_any = _names(first.d_grads, "D.", {"ok"})
     g_leak = _names(first.d_grads, "G.", {"ok", "zero"})
     if not d_any:
-        results.append(CheckResult("gradients: D update", False, f"{d_subject} gives no gradient to any parameter of D"))
+        results.append(
+            CheckResult("gradients: D update", False, f"{d_subject} gives no gradient to any parameter of D")
+        )
     elif strict_d and d_missing:
         results.append(CheckResult("gradients: D update", False, f"D's loss never reaches {_short(d_missing)}"))
     elif g_leak:
@@ -223,8 +287,9 @@ def _training_checks(registry: Registry, plan: TrialPlan, data: Dataset, *, stri
     g_none = _names(first.g_grads, "G.", {"none"})
     g_any = _names(first.g_grads, "G.", {"ok"})
     if not g_any:
-        results.append(CheckResult("gradients: G update", False,
-                                   f"{g_subject} gives no (or only zero) gradient to G's parameters"))
+        results.append(
+            CheckResult("gradients: G update", False, f"{g_subject} gives no (or only zero) gradient to G's parameters")
+        )
     elif strict_g and g_none:
         results.append(CheckResult("gradients: G update", False, f"G's loss never reaches {_short(g_none)}"))
     else:
@@ -232,8 +297,15 @@ def _training_checks(registry: Registry, plan: TrialPlan, data: Dataset, *, stri
     try:
         again = train_once(registry, plan, data)
         same = isinstance(again, Run) and _same(first, again)
-        results.append(CheckResult("same seed, same numbers", same, "two runs with seed 0 agree" if same else
-                                   "two runs with seed 0 differ: draw randomness from torch's seeded generators"))
+        results.append(
+            CheckResult(
+                "same seed, same numbers",
+                same,
+                "two runs with seed 0 agree"
+                if same
+                else "two runs with seed 0 differ: draw randomness from torch's seeded generators",
+            )
+        )
     except Exception as error:
         results.append(CheckResult("same seed, same numbers", False, f"the second run failed: {_error(error)}"))
     return results
@@ -290,8 +362,15 @@ def check_model(registry: Registry, spec: ModelSpec) -> list[CheckResult]:
     except Exception as error:
         return results + [CheckResult("builds", False, f"for {shape}: {_error(error)}")]
     plan = _plan(spec, REFERENCE_LOSS, data)
-    results += _training_checks(registry, plan, data, strict_d=True, strict_g=True,
-                                g_subject=f"G's loss through {spec.name}", d_subject=f"D's loss through {spec.name}")
+    results += _training_checks(
+        registry,
+        plan,
+        data,
+        strict_d=True,
+        strict_g=True,
+        g_subject=f"G's loss through {spec.name}",
+        d_subject=f"D's loss through {spec.name}",
+    )
     results.append(_with_every_builtin_loss(registry, spec, data))
     return results
 
@@ -307,11 +386,17 @@ def _with_every_builtin_loss(registry: Registry, spec: ModelSpec, data: Dataset)
             continue
         try:
             run = train_once(registry, _plan(spec, loss, data), data, steps=1)  # type: ignore[arg-type]
-            (trained if isinstance(run, Run) else declined).append(loss.name if isinstance(run, Run) else f"{loss.name} ({run})")
+            (trained if isinstance(run, Run) else declined).append(
+                loss.name if isinstance(run, Run) else f"{loss.name} ({run})"
+            )
         except Exception as error:
             failed.append(f"{loss.name}: {_error(error)}")
     if failed:
-        return CheckResult("every built-in loss", False, "; ".join(failed) + " (fix it, or declare it in incompatible_losses with the reason)")
+        return CheckResult(
+            "every built-in loss",
+            False,
+            "; ".join(failed) + " (fix it, or declare it in incompatible_losses with the reason)",
+        )
     detail = f"trains with {', '.join(trained) or 'none'}" + (f"; declines {', '.join(declined)}" if declined else "")
     return CheckResult("every built-in loss", True, detail)
 
@@ -323,17 +408,34 @@ def check_loss(registry: Registry, spec: LossSpec) -> list[CheckResult]:
         values = {"d_loss": spec.d_loss(real, fake), "g_loss": spec.g_loss(fake, real if spec.g_uses_real else None)}
         if spec.uses_labels:
             values["d_loss(real_target=0.9)"] = spec.d_loss(real, fake, real_target=0.9)
-        wrong = [f"{k} gives {tuple(v.shape) if torch.is_tensor(v) else type(v).__name__}"
-                 for k, v in values.items() if not (torch.is_tensor(v) and v.dim() == 0)]
-        results.append(CheckResult("builds", not wrong, "; ".join(wrong) + " (each must return a scalar tensor)"
-                                   if wrong else "d_loss and g_loss return scalars"))
+        wrong = [
+            f"{k} gives {tuple(v.shape) if torch.is_tensor(v) else type(v).__name__}"
+            for k, v in values.items()
+            if not (torch.is_tensor(v) and v.dim() == 0)
+        ]
+        results.append(
+            CheckResult(
+                "builds",
+                not wrong,
+                "; ".join(wrong) + " (each must return a scalar tensor)"
+                if wrong
+                else "d_loss and g_loss return scalars",
+            )
+        )
     except Exception as error:
         hint = " (a loss that reads D(real) in g_loss must set g_uses_real=True)" if not spec.g_uses_real else ""
         return results + [CheckResult("builds", False, f"calling the loss on scores: {_error(error)}{hint}")]
     data = reference_vectors()
     plan = _plan(REFERENCE_MODEL, spec, data)
-    return results + _training_checks(registry, plan, data, strict_d=False, strict_g=False,
-                                      g_subject=f"{spec.name}'s g_loss", d_subject=f"{spec.name}'s d_loss")
+    return results + _training_checks(
+        registry,
+        plan,
+        data,
+        strict_d=False,
+        strict_g=False,
+        g_subject=f"{spec.name}'s g_loss",
+        d_subject=f"{spec.name}'s d_loss",
+    )
 
 
 def check_stabiliser(registry: Registry, spec: StabiliserSpec) -> list[CheckResult]:
@@ -341,7 +443,9 @@ def check_stabiliser(registry: Registry, spec: StabiliserSpec) -> list[CheckResu
     try:
         made = spec.factory(**dict(spec.params))
         if not isinstance(made, Stabiliser):
-            return results + [CheckResult("builds", False, f"factory() gave {type(made).__name__}, not a ganbench.types.Stabiliser")]
+            return results + [
+                CheckResult("builds", False, f"factory() gave {type(made).__name__}, not a ganbench.types.Stabiliser")
+            ]
         results.append(CheckResult("builds", True, f"factory({', '.join(f'{k}={v}' for k, v in spec.params.items())})"))
     except Exception as error:
         return results + [CheckResult("builds", False, f"factory with the default parameters: {_error(error)}")]
@@ -355,17 +459,28 @@ def check_stabiliser(registry: Registry, spec: StabiliserSpec) -> list[CheckResu
         if reason:
             reasons.append(f"{data.name}: {reason}")
             continue
-        return results + _training_checks(registry, plan, data, strict_d=False, strict_g=False,
-                                          g_subject=f"G's loss as {spec.name} amends it",
-                                          d_subject=f"D's loss with {spec.name}")
+        return results + _training_checks(
+            registry,
+            plan,
+            data,
+            strict_d=False,
+            strict_g=False,
+            g_subject=f"G's loss as {spec.name} amends it",
+            d_subject=f"D's loss with {spec.name}",
+        )
     return results + [CheckResult("one CPU step", False, "skipped with every reference model: " + "; ".join(reasons))]
 
 
 def check_dataset(registry: Registry, spec: DatasetSpec, options: DataOptions) -> list[CheckResult]:
     results = [_described(spec)]
     if spec.takes_argument and not options.argument:
-        return results + [CheckResult("loads", True, f"{spec.name} needs an argument ({spec.name}:PATH); "
-                                                     "pass --data-argument to check the rest")]
+        return results + [
+            CheckResult(
+                "loads",
+                True,
+                f"{spec.name} needs an argument ({spec.name}:PATH); pass --data-argument to check the rest",
+            )
+        ]
     try:
         data = spec.load(options)
     except DataUnavailable as error:
@@ -373,23 +488,38 @@ def check_dataset(registry: Registry, spec: DatasetSpec, options: DataOptions) -
     except Exception as error:
         return results + [CheckResult("loads", False, _error(error))]
     if not isinstance(data, Dataset):
-        return results + [CheckResult("loads", False, f"load() gave {type(data).__name__}, not a ganbench.types.Dataset")]
+        return results + [
+            CheckResult("loads", False, f"load() gave {type(data).__name__}, not a ganbench.types.Dataset")
+        ]
     results.append(CheckResult("loads", True, f"{len(data)} samples, {data.shape}"))
     problems = _dataset_problems(spec, data)
-    results.append(CheckResult("samples", not problems, "; ".join(problems) or "float32, finite, in range"
-                               + (f", {data.num_classes} classes" if data.num_classes else "")
-                               + (f", {len(data.modes)} modes" if data.modes is not None else "")))
+    results.append(
+        CheckResult(
+            "samples",
+            not problems,
+            "; ".join(problems)
+            or "float32, finite, in range"
+            + (f", {data.num_classes} classes" if data.num_classes else "")
+            + (f", {len(data.modes)} modes" if data.modes is not None else ""),
+        )
+    )
     if problems:
         return results
     model = REFERENCE_MODEL
     plan = _plan(model, REFERENCE_LOSS, data)
-    training = _training_checks(registry, plan, data, strict_d=False, strict_g=False,
-                                g_subject="G's loss", d_subject="D's loss")
+    training = _training_checks(
+        registry, plan, data, strict_d=False, strict_g=False, g_subject="G's loss", d_subject="D's loss"
+    )
     results += [r for r in training if not r.check.startswith("gradients")]
     again = spec.load(options)
     same = again.fingerprint() == data.fingerprint()
-    results.append(CheckResult("loads the same twice", same, "same samples and labels" if same else
-                               "two loads differ: fix the seed of anything random in load()"))
+    results.append(
+        CheckResult(
+            "loads the same twice",
+            same,
+            "same samples and labels" if same else "two loads differ: fix the seed of anything random in load()",
+        )
+    )
     return results
 
 
@@ -413,10 +543,14 @@ def _dataset_problems(spec: DatasetSpec, data: Dataset) -> list[str]:
             problems.append(f"images must be scaled to [-1, 1], got [{x.min():.3g}, {x.max():.3g}]")
     if data.labels is not None:
         if data.labels.dtype != torch.int64 or tuple(data.labels.shape) != (len(data),):
-            problems.append(f"labels must be int64 of shape ({len(data)},), got {data.labels.dtype} {tuple(data.labels.shape)}")
+            problems.append(
+                f"labels must be int64 of shape ({len(data)},), got {data.labels.dtype} {tuple(data.labels.shape)}"
+            )
         elif data.num_classes and int(data.labels.max()) >= data.num_classes:
             problems.append(f"label {int(data.labels.max())} but only {data.num_classes} class_names")
-    if data.modes is not None and (data.modes.dim() != 2 or data.modes.shape[1] != x.shape[-1] or data.shape.kind != "vector"):
+    if data.modes is not None and (
+        data.modes.dim() != 2 or data.modes.shape[1] != x.shape[-1] or data.shape.kind != "vector"
+    ):
         problems.append(f"modes must be (K, d) for vector data, got {tuple(data.modes.shape)}")
     return problems
 
@@ -431,8 +565,11 @@ def check_metric(registry: Registry, spec: MetricSpec, cache_dir: str) -> list[C
             break
         reasons.append(f"{candidate.name}: {reason}")
     if data is None:
-        return results + [CheckResult("builds", True, "applies to no reference data set, so not computed ("
-                                      + "; ".join(reasons) + ")")]
+        return results + [
+            CheckResult(
+                "builds", True, "applies to no reference data set, so not computed (" + "; ".join(reasons) + ")"
+            )
+        ]
     try:
         metric = spec.factory(MetricContext(data, CPU, cache_dir, {}))
         results.append(CheckResult("builds", isinstance(metric, Metric), f"prepared on {data.name}"))
@@ -452,13 +589,22 @@ def check_metric(registry: Registry, spec: MetricSpec, cache_dir: str) -> list[C
         return results + [CheckResult("computes", False, _error(error))]
     wrong = [m for m in first if not isinstance(m, Measurement) or not isinstance(m.value, (int, float))]
     if wrong or not first:
-        return results + [CheckResult("computes", False, "compute() must return a non-empty list of Measurement with float values")]
+        return results + [
+            CheckResult("computes", False, "compute() must return a non-empty list of Measurement with float values")
+        ]
     results.append(CheckResult("computes", True, ", ".join(f"{m.column} {m.value:.4g}" for m in first)))
     bad = [m.column for m in first if not math.isfinite(m.value)]
     results.append(CheckResult("finite values", not bad, f"not finite: {', '.join(bad)}" if bad else "all finite"))
     same = [(m.column, m.value) for m in measure()] == [(m.column, m.value) for m in first]
-    results.append(CheckResult("same seed, same numbers", same, "two evaluations with the same sampler seed agree"
-                               if same else "two evaluations of the same samples differ"))
+    results.append(
+        CheckResult(
+            "same seed, same numbers",
+            same,
+            "two evaluations with the same sampler seed agree"
+            if same
+            else "two evaluations of the same samples differ",
+        )
+    )
     return results
 
 
@@ -467,8 +613,9 @@ def _jobs(registry: Registry, plugins) -> list:
     from ganbench.trial import PluginOptions, SessionKey, TrialJob
 
     model = registry.get("models", "mlp")
-    key = SessionKey(plugins or PluginOptions(), "ring8", DataOptions(download=False), "cpu", (), (),
-                     tempfile.gettempdir())
+    key = SessionKey(
+        plugins or PluginOptions(), "ring8", DataOptions(download=False), "cpu", (), (), tempfile.gettempdir()
+    )
     hp = model.hparams.replace(batch_size=32).as_dict()
     return [TrialJob("mlp", "ns", (), seed, hp, Budget("steps", 2), 1, key, position=seed) for seed in (0, 1)]
 
@@ -487,15 +634,22 @@ def check_executor(registry: Registry, spec: ExecutorSpec, plugins=None) -> list
     try:
         jobs = _jobs(registry, plugins)
     except UsageError as error:
-        return results + [CheckResult("runs every job once", True, f"not run: the built-in mlp, ns or ring8 is missing ({error})")]
+        return results + [
+            CheckResult("runs every job once", True, f"not run: the built-in mlp, ns or ring8 is missing ({error})")
+        ]
     try:
         got = list(executor.run(jobs, run_trial))
     except Exception as error:
         return results + [CheckResult("runs every job once", False, _error(error))]
     ids = sorted(getattr(r, "id", None) for r in got)
     ok = ids == sorted(job.id for job in jobs) and all(r.status == "done" for r in got)
-    detail = "2 trials, 2 results, both done" if ok else (
-        f"expected one 'done' result per job, got {[(getattr(r, 'id', r), getattr(r, 'status', '?')) for r in got]}")
+    detail = (
+        "2 trials, 2 results, both done"
+        if ok
+        else (
+            f"expected one 'done' result per job, got {[(getattr(r, 'id', r), getattr(r, 'status', '?')) for r in got]}"
+        )
+    )
     return results + [CheckResult("runs every job once", ok, detail)]
 
 
@@ -522,13 +676,22 @@ def find(registry: Registry, name: str, kind: str | None = None) -> tuple[str, R
         everything = {n for k in CHECKABLE for n in registry.records[k]}
         raise unknown_name("component", name, everything)
     if len(kinds) > 1:
-        raise UsageError(f"'{key}' is a {' and a '.join(SINGULAR[k] for k in kinds)}; "
-                         f"say which with --kind {SINGULAR[kinds[0]].replace(' ', '')}")
+        raise UsageError(
+            f"'{key}' is a {' and a '.join(SINGULAR[k] for k in kinds)}; "
+            f"say which with --kind {SINGULAR[kinds[0]].replace(' ', '')}"
+        )
     return kinds[0], registry.records[kinds[0]][key]
 
 
-def check(kind: str | None, name: str, *, registry: Registry | None = None, plugins=None,
-          data: DataOptions = DataOptions(download=False), cache_dir: str | None = None) -> list[CheckResult]:
+def check(
+    kind: str | None,
+    name: str,
+    *,
+    registry: Registry | None = None,
+    plugins=None,
+    data: DataOptions = DataOptions(download=False),
+    cache_dir: str | None = None,
+) -> list[CheckResult]:
     """Check one component against the contract; ``kind`` is 'model', 'loss', ... (or None to look it up).
 
     ``plugins`` (:class:`ganbench.trial.PluginOptions`) are the options the registry was built
@@ -540,7 +703,9 @@ def check(kind: str | None, name: str, *, registry: Registry | None = None, plug
         registry = registry_for(plugins or PluginOptions())
     kind, record = find(registry, name, kind)
     providers = [r.provider for r in registry.all(kind) if r.name == record.name]
-    results = [CheckResult("unique name", len(providers) == 1, f"{SINGULAR[kind]} '{record.name}' from {record.provider}")]
+    results = [
+        CheckResult("unique name", len(providers) == 1, f"{SINGULAR[kind]} '{record.name}' from {record.provider}")
+    ]
     if kind == "models":
         results += check_model(registry, record)  # type: ignore[arg-type]
     elif kind == "losses":

@@ -1,4 +1,5 @@
 """The errors the command line turns into one line and exit code 2."""
+
 from __future__ import annotations
 
 import difflib

@@ -1,4 +1,5 @@
 """Metrics at checkpoints: prepared once per data set, computed from the generator's samples."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

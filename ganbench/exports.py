@@ -5,6 +5,7 @@ configuration and metric) for analysis, LaTeX (booktabs) for papers. Marked cell
 significantly best entry, or the entries tied for best) are bold in every format and named in
 the CSV's ``mark`` columns.
 """
+
 from __future__ import annotations
 
 import html
@@ -109,17 +110,36 @@ def to_csv_wide(summary: Summary) -> str:
 
 def to_csv_long(summary: Summary) -> str:
     """One row per configuration and metric, with the statistics and the Welch p-value of the best."""
-    keep = [k for k in summary.keys] + ["metric", "label", "higher_is_better", "n", "mean", "std", "ci_low",
-                                        "ci_high", "mark", "p_vs_runner_up"]
+    keep = [k for k in summary.keys] + [
+        "metric",
+        "label",
+        "higher_is_better",
+        "n",
+        "mean",
+        "std",
+        "ci_low",
+        "ci_high",
+        "mark",
+        "p_vs_runner_up",
+    ]
     return summary.long[keep].to_csv(index=False)
 
 
 # --------------------------------------------------------------------------- LaTeX
 
 LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 LATEX_SYMBOLS = {"↑": r"$\uparrow$", "↓": r"$\downarrow$", "±": r"$\pm$"}
 
@@ -149,9 +169,16 @@ def to_latex(summary: Summary, caption: str = "", label: str = "tab:ganbench") -
         lines.append(" & ".join(row) + r" \\")
     columns = "l" * (len(summary.keys)) + "r" + "r" * len(summary.metrics) + ("p{5cm}" if summary.has_notes else "")
     body = [
-        r"\begin{table}[t]", r"\centering", r"\small",
-        rf"\begin{{tabular}}{{{columns}}}", r"\toprule", " & ".join(headers) + r" \\", r"\midrule",
-        *lines, r"\bottomrule", r"\end{tabular}",
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\small",
+        rf"\begin{{tabular}}{{{columns}}}",
+        r"\toprule",
+        " & ".join(headers) + r" \\",
+        r"\midrule",
+        *lines,
+        r"\bottomrule",
+        r"\end{tabular}",
     ]
     if caption:
         body.append(rf"\caption{{{latex_escape(caption)}}}")
@@ -166,8 +193,10 @@ def to_html(summary: Summary, table_id: str = "summary-table") -> str:
     """A sortable table: every cell carries its numeric value in data-sort for the page's script."""
     escape = html.escape
     head = [f'<th data-type="text">{escape(k)}</th>' for k in summary.keys] + ['<th data-type="num">seeds</th>']
-    head += [f'<th data-type="num" title="{"higher" if h else "lower"} is better">{escape(label)} {arrow(h)}</th>'
-             for _, label, h in summary.metrics]
+    head += [
+        f'<th data-type="num" title="{"higher" if h else "lower"} is better">{escape(label)} {arrow(h)}</th>'
+        for _, label, h in summary.metrics
+    ]
     if summary.has_notes:
         head.append('<th data-type="text">notes</th>')
     body = []
@@ -181,11 +210,19 @@ def to_html(summary: Summary, table_id: str = "summary-table") -> str:
                 continue
             text = escape(cell_text(cell))
             mark = cell["mark"]
-            title = f' title="{"best (Welch p &lt; 0.05 vs runner-up)" if mark == "best" else "tied for best"}"' if mark else ""
+            title = (
+                f' title="{"best (Welch p &lt; 0.05 vs runner-up)" if mark == "best" else "tied for best"}"'
+                if mark
+                else ""
+            )
             text = f"<strong>{text}</strong>" if mark else text
-            tds.append(f'<td class="num {mark}" data-sort="{float(cell["mean"])!r}"{title}>{text} <small>n={cell["n"]}</small></td>')
+            tds.append(
+                f'<td class="num {mark}" data-sort="{float(cell["mean"])!r}"{title}>{text} <small>n={cell["n"]}</small></td>'
+            )
         if summary.has_notes:
             tds.append(f'<td class="notes">{escape(config["notes"])}</td>')
         body.append("<tr>" + "".join(tds) + "</tr>")
-    return (f'<table class="sortable" id="{table_id}"><thead><tr>{"".join(head)}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+    return (
+        f'<table class="sortable" id="{table_id}"><thead><tr>{"".join(head)}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )

@@ -1,4 +1,5 @@
 """The report's figures, as PNG bytes: metric curves with the seed spread, training curves, throughput."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -28,13 +29,23 @@ def metric_curves(metrics: pd.DataFrame, trials: pd.DataFrame, labels: dict[str,
         figure, axes = plt.subplots(figsize=(5.7, 3.4), dpi=100)
         for name, group in points.groupby(CONFIG, sort=False):
             by_checkpoint = group.groupby("checkpoint").agg(
-                seconds=("seconds", "mean"), mean=("value", "mean"), low=("value", "min"), high=("value", "max"),
-                seeds=("trial_id", "nunique"))
+                seconds=("seconds", "mean"),
+                mean=("value", "mean"),
+                low=("value", "min"),
+                high=("value", "max"),
+                seeds=("trial_id", "nunique"),
+            )
             label = "/".join(map(str, name)) + f" ({group['trial_id'].nunique()} seeds)"
-            line, = axes.plot(by_checkpoint["seconds"], by_checkpoint["mean"], marker="o", ms=3, label=label)
+            (line,) = axes.plot(by_checkpoint["seconds"], by_checkpoint["mean"], marker="o", ms=3, label=label)
             if by_checkpoint["seeds"].max() > 1:
-                axes.fill_between(by_checkpoint["seconds"], by_checkpoint["low"], by_checkpoint["high"],
-                                  color=line.get_color(), alpha=0.2, linewidth=0)
+                axes.fill_between(
+                    by_checkpoint["seconds"],
+                    by_checkpoint["low"],
+                    by_checkpoint["high"],
+                    color=line.get_color(),
+                    alpha=0.2,
+                    linewidth=0,
+                )
         axes.set_xlabel("training seconds (evaluation excluded)")
         axes.set_ylabel(labels.get(column, column), fontsize=8)
         axes.grid(alpha=0.3)
@@ -73,8 +84,11 @@ def throughput_and_budget(trials: pd.DataFrame) -> bytes | None:
     height = 1.2 + 0.28 * len(ran)
     figure, axes = plt.subplots(1, 3, figsize=(9.6, height), dpi=90, sharey=True)
     colours = ["tab:green" if s == "done" else "tab:red" for s in ran["status"]]
-    for ax, column, title in ((axes[0], "steps_per_s", "generator steps/s"), (axes[1], "steps", "steps used"),
-                              (axes[2], "train_seconds", "training seconds used")):
+    for ax, column, title in (
+        (axes[0], "steps_per_s", "generator steps/s"),
+        (axes[1], "steps", "steps used"),
+        (axes[2], "train_seconds", "training seconds used"),
+    ):
         ax.barh(names, ran[column].fillna(0), color=colours)
         ax.set_title(title, fontsize=8)
         ax.tick_params(labelsize=7)

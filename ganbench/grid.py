@@ -1,4 +1,5 @@
 """From a selection (the command line's words) to the list of trials, with a reason for every skip."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -15,6 +15,7 @@ docs/plugins.md is the guide: load order, switches, every hook with its signatur
 training step calls and when; tests/test_hookspecs.py keeps it true to this module.
 `ganbench new-plugin NAME --kind KIND` writes a package to start from.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,5 @@
 """report.html: one self-contained page per run (images as data: URIs, inline CSS and script, no network)."""
+
 from __future__ import annotations
 
 import base64
@@ -94,49 +95,85 @@ def render_page(page: Page) -> str:
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
     facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in page.facts)
     sections.append(("overview", "Overview", f"<dl>{facts}</dl>"))
-    sections.append(("results", "Results over seeds",
-                     f'<p class="note">{escape(page.statistics_note)} Click a column heading to sort.</p>'
-                     f'<div class="scroll">{page.summary_html}</div>'))
+    sections.append(
+        (
+            "results",
+            "Results over seeds",
+            f'<p class="note">{escape(page.statistics_note)} Click a column heading to sort.</p>'
+            f'<div class="scroll">{page.summary_html}</div>',
+        )
+    )
     if len(page.references):
         sections.append(("published", "Published numbers beside measured ones", _references(page.references)))
-    sections.append(("trials", "Every trial", '<p class="note">Each trial at its last checkpoint; trials that were '
-                     'skipped or did not finish are listed with their reason.</p>'
-                     f'<div class="scroll">{page.trials_html}</div>'))
+    sections.append(
+        (
+            "trials",
+            "Every trial",
+            '<p class="note">Each trial at its last checkpoint; trials that were '
+            "skipped or did not finish are listed with their reason.</p>"
+            f'<div class="scroll">{page.trials_html}</div>',
+        )
+    )
     if page.curves:
-        body = "".join(f"<figure>{image(png, label)}<figcaption>{escape(label)}</figcaption></figure>"
-                       for label, png in page.curves.values())
-        sections.append(("curves", "Metrics against training time",
-                         '<p class="note">Line: mean over seeds per configuration; shaded: the seeds\' min-max range.</p>'
-                         f'<div class="grid">{body}</div>'))
+        body = "".join(
+            f"<figure>{image(png, label)}<figcaption>{escape(label)}</figcaption></figure>"
+            for label, png in page.curves.values()
+        )
+        sections.append(
+            (
+                "curves",
+                "Metrics against training time",
+                '<p class="note">Line: mean over seeds per configuration; shaded: the seeds\' min-max range.</p>'
+                f'<div class="grid">{body}</div>',
+            )
+        )
     if page.throughput:
-        sections.append(("throughput", "Throughput and budget used",
-                         '<p class="note">Red bars: trials that did not finish.</p>' + image(page.throughput, "throughput")))
+        sections.append(
+            (
+                "throughput",
+                "Throughput and budget used",
+                '<p class="note">Red bars: trials that did not finish.</p>' + image(page.throughput, "throughput"),
+            )
+        )
     if page.training:
-        body = "".join(f"<figure>{image(png, cap)}<figcaption>{escape(cap)}</figcaption></figure>" for cap, png in page.training)
+        body = "".join(
+            f"<figure>{image(png, cap)}<figcaption>{escape(cap)}</figcaption></figure>" for cap, png in page.training
+        )
         sections.append(("training", "Losses and discriminator outputs per trial", f'<div class="grid">{body}</div>'))
     if len(page.samples):
         sections.append(("samples", "Samples at the last checkpoint", _samples(page.samples, page.pixelated)))
     if page.snapshots:
         body = "".join(
-            f"<h3>{escape(cap)}</h3><div class=\"grid shots\">"
+            f'<h3>{escape(cap)}</h3><div class="grid shots">'
             + "".join(f"<figure>{image(png, c)}<figcaption>{escape(c)}</figcaption></figure>" for c, png in shots)
-            + "</div>" for cap, shots in page.snapshots)
+            + "</div>"
+            for cap, shots in page.snapshots
+        )
         sections.append(("snapshots", "Generated points at every checkpoint", body))
     if page.interpolations:
         body = "".join(
-            f"<figure class=\"{'pixel' if page.pixelated else ''}\">"
-            + (image(item, cap) if isinstance(item, bytes) else f"<p class=\"note\">{escape(item)}</p>")
-            + f"<figcaption>{escape(cap)}</figcaption></figure>" for cap, item in page.interpolations)
-        sections.append(("interpolation", "Latent interpolation",
-                         '<p class="note">Between the same two latent points: straight line (top row, or blue) '
-                         'and spherical interpolation, slerp (bottom row, or orange).</p>'
-                         f'<div class="grid">{body}</div>'))
+            f'<figure class="{"pixel" if page.pixelated else ""}">'
+            + (image(item, cap) if isinstance(item, bytes) else f'<p class="note">{escape(item)}</p>')
+            + f"<figcaption>{escape(cap)}</figcaption></figure>"
+            for cap, item in page.interpolations
+        )
+        sections.append(
+            (
+                "interpolation",
+                "Latent interpolation",
+                '<p class="note">Between the same two latent points: straight line (top row, or blue) '
+                "and spherical interpolation, slerp (bottom row, or orange).</p>"
+                f'<div class="grid">{body}</div>',
+            )
+        )
     sections.append(("manifest", "Manifest", _manifest(page.manifest)))
     nav = "".join(f'<a href="#{sid}">{escape(heading)}</a>' for sid, heading, _ in sections)
-    body = "".join(f'<section id="{sid}"><h2>{escape(heading)}</h2>{content}</section>' for sid, heading, content in sections)
+    body = "".join(
+        f'<section id="{sid}"><h2>{escape(heading)}</h2>{content}</section>' for sid, heading, content in sections
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(page.title)}</title><style>{STYLE}</style></head>"
         f"<body><header><h1>{escape(page.title)}</h1><nav>{nav}</nav></header><main>{body}</main>"
         f"<script>{SCRIPT}</script></body></html>\n"
@@ -148,13 +185,17 @@ def _references(frame: pd.DataFrame) -> str:
     for r in frame.itertuples():
         cls = ' class="published"' if r.kind == "published" else ""
         kind = "<strong>published</strong>" if r.kind == "published" else "measured"
-        rows.append(f"<tr{cls}><td>{escape(r.metric)}</td><td>{escape(str(r.entry))}</td><td>{kind}</td>"
-                    f"<td class=\"num\">{escape(str(r.value))}</td><td>{escape(str(r.n))}</td>"
-                    f"<td>{escape(r.source)}</td><td>{escape(r.protocol)}</td></tr>")
+        rows.append(
+            f"<tr{cls}><td>{escape(r.metric)}</td><td>{escape(str(r.entry))}</td><td>{kind}</td>"
+            f'<td class="num">{escape(str(r.value))}</td><td>{escape(str(r.n))}</td>'
+            f"<td>{escape(r.source)}</td><td>{escape(r.protocol)}</td></tr>"
+        )
     head = "".join(f"<th>{h}</th>" for h in ("metric", "method", "", "value", "seeds", "source", "protocol difference"))
-    return ('<p class="note">Published figures come from registries/references.toml, each with its source; they '
-            'were measured under the paper\'s protocol, not this run\'s, so read them as context, not as a contest.</p>'
-            f'<div class="scroll"><table id="references-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (
+        '<p class="note">Published figures come from registries/references.toml, each with its source; they '
+        "were measured under the paper's protocol, not this run's, so read them as context, not as a contest.</p>"
+        f'<div class="scroll"><table id="references-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
 
 
 def _samples(frame: pd.DataFrame, pixelated: bool) -> str:
@@ -165,28 +206,38 @@ def _samples(frame: pd.DataFrame, pixelated: bool) -> str:
         for cell in cells:
             if isinstance(cell, tuple):
                 caption, png = cell
-                tds.append(f"<td class=\"{'pixel' if pixelated else ''}\">{image(png, caption)}<small>{escape(caption)}</small></td>")
+                tds.append(
+                    f'<td class="{"pixel" if pixelated else ""}">{image(png, caption)}<small>{escape(caption)}</small></td>'
+                )
             else:
-                tds.append(f"<td class=\"notes\">{escape(str(cell)) if isinstance(cell, str) else ''}</td>")
+                tds.append(f'<td class="notes">{escape(str(cell)) if isinstance(cell, str) else ""}</td>')
         rows.append("<tr>" + "".join(tds) + "</tr>")
-    return ('<p class="note">One column per configuration, one row per seed, so variants sit side by side.</p>'
-            f'<div class="scroll"><table class="samples"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (
+        '<p class="note">One column per configuration, one row per seed, so variants sit side by side.</p>'
+        f'<div class="scroll"><table class="samples"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    )
 
 
 def _manifest(manifest: dict) -> str:
     if not manifest:
         return '<p class="note">No manifest was stored for this run.</p>'
-    facts = [("command", f"<code>{escape(str(manifest.get('command', '?')))}</code>"),
-             ("device", escape(str(manifest.get("device", "?")))), ("platform", escape(str(manifest.get("platform", "?")))),
-             ("git revision", f"<code>{escape(str(manifest.get('git_revision') or 'unknown'))}</code>")]
+    facts = [
+        ("command", f"<code>{escape(str(manifest.get('command', '?')))}</code>"),
+        ("device", escape(str(manifest.get("device", "?")))),
+        ("platform", escape(str(manifest.get("platform", "?")))),
+        ("git revision", f"<code>{escape(str(manifest.get('git_revision') or 'unknown'))}</code>"),
+    ]
     versions = ", ".join(f"{escape(k)} {escape(str(v))}" for k, v in (manifest.get("versions") or {}).items())
     facts.append(("versions", versions))
     items = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
     plugins = "".join(
         f"<tr><td>{escape(str(p.get('name')))}</td><td>{escape(str(p.get('distribution')))}</td>"
         f"<td>{escape(str(p.get('version')))}</td><td>{'built-in' if p.get('builtin') else 'external'}</td></tr>"
-        for p in manifest.get("plugins", []))
+        for p in manifest.get("plugins", [])
+    )
     failures = "".join(f"<li>{escape(str(f))}</li>" for f in manifest.get("plugin_failures", []))
-    return (f"<dl>{items}</dl><h3>Plugins</h3><table id=\"plugins-table\"><thead><tr><th>plugin</th><th>distribution</th>"
-            f"<th>version</th><th>kind</th></tr></thead><tbody>{plugins}</tbody></table>"
-            + (f"<h3>Plugins that failed to load</h3><ul>{failures}</ul>" if failures else ""))
+    return (
+        f'<dl>{items}</dl><h3>Plugins</h3><table id="plugins-table"><thead><tr><th>plugin</th><th>distribution</th>'
+        f"<th>version</th><th>kind</th></tr></thead><tbody>{plugins}</tbody></table>"
+        + (f"<h3>Plugins that failed to load</h3><ul>{failures}</ul>" if failures else "")
+    )

@@ -1,4 +1,5 @@
 """Figures: sample grids, 2D scatters over the known modes, metric curves. PNG bytes, no files."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,9 @@ from torchvision.utils import make_grid  # noqa: E402
 
 def image_grid_png(images: torch.Tensor, columns: int = 8, scale: int = 1) -> bytes:
     """(N, C, H, W) in [-1, 1] -> a PNG grid; small images are enlarged so they can be seen."""
-    grid = make_grid(images.detach().float().cpu().clamp(-1, 1), nrow=columns, padding=2, normalize=True, value_range=(-1, 1))
+    grid = make_grid(
+        images.detach().float().cpu().clamp(-1, 1), nrow=columns, padding=2, normalize=True, value_range=(-1, 1)
+    )
     array = (grid.permute(1, 2, 0).numpy() * 255).round().astype("uint8")
     picture = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
     if scale > 1:

@@ -4,6 +4,7 @@ Built-ins are the entry points of the ``ganbench`` distribution itself; everythi
 external. A plugin that fails to import is recorded (name, distribution, error) and the rest
 still load, unless ``strict``. ``GANBENCH_DISABLE_EXTERNAL_PLUGINS=1`` loads built-ins only.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -41,7 +42,9 @@ class PluginFailure:
     error: str
 
     def __str__(self) -> str:
-        return f"plugin '{self.name}' from {self.distribution or 'an unknown distribution'} failed to load: {self.error}"
+        return (
+            f"plugin '{self.name}' from {self.distribution or 'an unknown distribution'} failed to load: {self.error}"
+        )
 
 
 @dataclass
@@ -63,9 +66,7 @@ def one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def load_plugins(
-    *, external: bool | None = None, extra_modules: tuple[str, ...] = (), strict: bool = False
-) -> Plugins:
+def load_plugins(*, external: bool | None = None, extra_modules: tuple[str, ...] = (), strict: bool = False) -> Plugins:
     """A plugin manager with the hookspecs and every plugin that loads.
 
     ``external=None`` follows the environment switch. ``extra_modules`` are modules named with

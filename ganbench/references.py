@@ -5,6 +5,7 @@ An entry applies to a run when its data set is the run's and its metric is one t
 published figure, marked as published, next to the run's configurations, and says how the
 published protocol differs from the run's (budget, architecture, feature extractor, samples).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ def matches(aggregate: pd.DataFrame, facts: dict, entries: dict | None = None) -
                 continue
             if entry.get("extractor") and extractor and entry["extractor"] != extractor:
                 continue
-            found.append(Match(key, entry, metric, rows["label"].iloc[0], rows, difference(entry, facts, rows, extractor)))
+            found.append(
+                Match(key, entry, metric, rows["label"].iloc[0], rows, difference(entry, facts, rows, extractor))
+            )
     return found
 
 
@@ -68,10 +71,28 @@ def frame(found: list[Match]) -> pd.DataFrame:
     """One row per published figure and per measured configuration beside it."""
     rows = []
     for match in found:
-        rows.append({"metric": match.label, "entry": match.entry.get("method", match.key), "kind": "published",
-                     "value": match.published, "n": "", "source": citation(match.entry), "protocol": match.difference})
+        rows.append(
+            {
+                "metric": match.label,
+                "entry": match.entry.get("method", match.key),
+                "kind": "published",
+                "value": match.published,
+                "n": "",
+                "source": citation(match.entry),
+                "protocol": match.difference,
+            }
+        )
         for r in match.measured.itertuples():
             value = f"{r.mean:.3g}" + (f" ± {r.ci_high - r.mean:.2g} (95% CI)" if r.ci_high == r.ci_high else "")
-            rows.append({"metric": match.label, "entry": f"{r.model}/{r.loss}/{r.stabilisers}", "kind": "measured",
-                         "value": value, "n": r.n, "source": "this run", "protocol": ""})
+            rows.append(
+                {
+                    "metric": match.label,
+                    "entry": f"{r.model}/{r.loss}/{r.stabilisers}",
+                    "kind": "measured",
+                    "value": value,
+                    "n": r.n,
+                    "source": "this run",
+                    "protocol": "",
+                }
+            )
     return pd.DataFrame(rows, columns=["metric", "entry", "kind", "value", "n", "source", "protocol"])

@@ -4,6 +4,7 @@ Each discovery hook implementation is called on its own, so every record can be 
 the plugin that gave it, a failing implementation is reported like a failing import, and two
 providers of one name are caught before anything is measured.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,12 @@ KINDS: dict[str, type[Record]] = {
 }
 
 SINGULAR = {
-    "models": "model", "losses": "loss", "stabilisers": "stabiliser",
-    "datasets": "data set", "metrics": "metric", "executors": "executor",
+    "models": "model",
+    "losses": "loss",
+    "stabilisers": "stabiliser",
+    "datasets": "data set",
+    "metrics": "metric",
+    "executors": "executor",
 }
 
 

@@ -5,6 +5,7 @@ ganbench.exports (the summary table in every format), ganbench.figures (plots),
 ganbench.references (published numbers), ganbench.sampling (saved generators) and
 ganbench.html_report (the page). This module only gathers and writes.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,11 +17,16 @@ from ganbench import exports, figures, references, tables
 from ganbench.errors import UsageError
 from ganbench.html_report import Page, render_page
 from ganbench.store import Store
+from ganbench.tables import IDENTITY, LABELS, final_metrics, metric_label, trial_table  # noqa: F401 (public API)
 from ganbench.timing import TimeSplit
-from ganbench.tables import LABELS, IDENTITY, final_metrics, metric_label, trial_table  # noqa: F401 (public API)
 
-FORMATS = {"md": "report.md", "html": "report.html", "csv": "summary.csv", "csv-long": "summary_long.csv",
-           "latex": "summary.tex"}
+FORMATS = {
+    "md": "report.md",
+    "html": "report.html",
+    "csv": "summary.csv",
+    "csv-long": "summary_long.csv",
+    "latex": "summary.tex",
+}
 
 
 def summarise(stores: list[tuple[Store, str]]) -> exports.Summary:
@@ -66,10 +72,14 @@ def render_format(folder: str | Path, form: str, plugins=None) -> str:
     try:
         summary = summarise([(store, folder.name)])
         if form == "md":
-            return _markdown(store, summary, trial_table(store), _curves(store), references.matches(summary.long, _facts(store)))
+            return _markdown(
+                store, summary, trial_table(store), _curves(store), references.matches(summary.long, _facts(store))
+            )
         if form == "html":
             curves = _curves(store)
-            return _html(store, summary, trial_table(store), curves, references.matches(summary.long, _facts(store)), plugins)
+            return _html(
+                store, summary, trial_table(store), curves, references.matches(summary.long, _facts(store)), plugins
+            )
         return _table_text(summary, form, _caption(store))
     finally:
         store.close()
@@ -85,10 +95,12 @@ def compare(folders: list[str | Path], form: str = "md") -> str:
             labels.append(name if name not in labels else str(folder))
         summary = summarise(list(zip(stores, labels)))
         if form == "html":
-            return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ganbench compare</title>"
-                    f"<style>{_style()}</style></head><body><main><h1>ganbench: {len(stores)} runs compared</h1>"
-                    f"<p class=\"note\">{html.escape(tables.STATISTICS_NOTE)}</p>{exports.to_html(summary)}</main>"
-                    f"<script>{_script()}</script></body></html>\n")
+            return (
+                f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ganbench compare</title>'
+                f"<style>{_style()}</style></head><body><main><h1>ganbench: {len(stores)} runs compared</h1>"
+                f'<p class="note">{html.escape(tables.STATISTICS_NOTE)}</p>{exports.to_html(summary)}</main>'
+                f"<script>{_script()}</script></body></html>\n"
+            )
         if form == "md":
             return f"{exports.to_markdown(summary)}\n\n{tables.STATISTICS_NOTE}\n"
         return _table_text(summary, form, f"{len(stores)} ganbench runs compared")
@@ -120,7 +132,11 @@ def _script() -> str:
 
 
 def _facts(store: Store) -> dict:
-    return {"dataset": store.get("dataset", {}), "budget": store.get("budget", "?"), "checkpoints": store.get("checkpoints")}
+    return {
+        "dataset": store.get("dataset", {}),
+        "budget": store.get("budget", "?"),
+        "checkpoints": store.get("checkpoints"),
+    }
 
 
 def _time_split(store: Store) -> str:
@@ -129,15 +145,20 @@ def _time_split(store: Store) -> str:
 
 def _caption(store: Store) -> str:
     data = store.get("dataset", {})
-    return (f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
-            "mean ± 95% Student t interval over seeds; bold: best (Welch's t-test, p < 0.05) or tied for best")
+    return (
+        f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
+        "mean ± 95% Student t interval over seeds; bold: best (Welch's t-test, p < 0.05) or tied for best"
+    )
 
 
 def _curves(store: Store) -> dict[str, tuple[str, bytes]]:
     metrics, trials = store.frame("metrics"), store.frame("trials")
     info = tables.metric_info(metrics, store.get("dataset", {}))
     labels = dict(zip(info.index, info["label"]))
-    return {column: (labels.get(column, column), png) for column, png in figures.metric_curves(metrics, trials, labels).items()}
+    return {
+        column: (labels.get(column, column), png)
+        for column, png in figures.metric_curves(metrics, trials, labels).items()
+    }
 
 
 def _file_name(column: str) -> str:
@@ -154,7 +175,8 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         f"- **data set**: {data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
         + (f", {data['modes']} modes" if data.get("modes") else "")
         + (f", {data['classes']} classes" if data.get("classes") else "")
-        + (f"; {data['loading']}" if data.get("loading") else "") + ")",
+        + (f"; {data['loading']}" if data.get("loading") else "")
+        + ")",
         f"- **budget**: {store.get('budget', '?')} of training per trial (evaluation excluded), "
         f"{store.get('checkpoints', '?')} checkpoints each",
         f"- **device**: {manifest.get('device', '?')}",
@@ -171,9 +193,14 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         "",
     ]
     if found:
-        lines += ["## Published numbers beside measured ones", "",
-                  "Published under the paper's protocol, not this run's: read as context.", "",
-                  references.frame(found).to_markdown(index=False), ""]
+        lines += [
+            "## Published numbers beside measured ones",
+            "",
+            "Published under the paper's protocol, not this run's: read as context.",
+            "",
+            references.frame(found).to_markdown(index=False),
+            "",
+        ]
     lines += [
         "## Every trial",
         "",
@@ -190,7 +217,12 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     if len(pictured):
         lines += ["## Samples", ""]
         for _, t in pictured.iterrows():
-            lines += [f"**{t.model} / {t.loss} / {t.stabilisers} / seed {t.seed}** (`{t.id}`)", "", f"![samples]({t.samples})", ""]
+            lines += [
+                f"**{t.model} / {t.loss} / {t.stabilisers} / seed {t.seed}** (`{t.id}`)",
+                "",
+                f"![samples]({t.samples})",
+                "",
+            ]
     lines += ["The full report with every figure: report.html.", ""]
     return "\n".join(lines)
 
@@ -213,8 +245,10 @@ def _trials_html(table: pd.DataFrame) -> str:
         cells = []
         for column, value in row.items():
             if column in numeric:
-                cells.append(f'<td class="num" data-sort="{"" if pd.isna(value) else float(value)!r}">'
-                             f'{exports.number(float(value)) if not pd.isna(value) else ""}</td>')
+                cells.append(
+                    f'<td class="num" data-sort="{"" if pd.isna(value) else float(value)!r}">'
+                    f"{exports.number(float(value)) if not pd.isna(value) else ''}</td>"
+                )
             elif column == "status":
                 cells.append(f'<td class="status-{escape(str(value))}">{escape(str(value))}</td>')
             elif column == "notes":
@@ -233,12 +267,19 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
     image_data = str(data.get("shape", "")).startswith("image")
     caption = {r.id: f"{r.model}/{r.loss}/{r.stabilisers} seed {r.seed} ({r.id[:8]})" for r in trials.itertuples()}
     facts = [
-        ("data set", f"{data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
-                     + (f", {data['modes']} modes" if data.get("modes") else "")
-                     + (f", {data['classes']} classes" if data.get("classes") else "")
-                     + (f"; {data['loading']}" if data.get("loading") else "") + ")"),
-        ("budget", f"{store.get('budget', '?')} of training per trial (evaluation excluded), "
-                   f"{store.get('checkpoints', '?')} checkpoints"),
+        (
+            "data set",
+            f"{data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
+            + (f", {data['modes']} modes" if data.get("modes") else "")
+            + (f", {data['classes']} classes" if data.get("classes") else "")
+            + (f"; {data['loading']}" if data.get("loading") else "")
+            + ")",
+        ),
+        (
+            "budget",
+            f"{store.get('budget', '?')} of training per trial (evaluation excluded), "
+            f"{store.get('checkpoints', '?')} checkpoints",
+        ),
         ("trials", f"{len(trials)}: " + ", ".join(f"{n} {s}" for s, n in trials["status"].value_counts().items())),
         ("device", str(manifest.get("device", "?"))),
         ("command", str(manifest.get("command", "?"))),
@@ -262,16 +303,28 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
     if not image_data:
         for r in trials.itertuples():
             own = pictures[pictures["trial_id"] == r.id].sort_values("checkpoint")
-            shots = [(f"checkpoint {p.checkpoint + 1}: step {p.step}, {p.seconds:.1f} s", (folder / p.path).read_bytes())
-                     for p in own.itertuples() if (folder / p.path).is_file()]
+            shots = [
+                (f"checkpoint {p.checkpoint + 1}: step {p.step}, {p.seconds:.1f} s", (folder / p.path).read_bytes())
+                for p in own.itertuples()
+                if (folder / p.path).is_file()
+            ]
             if shots:
                 snapshots.append((caption[r.id], shots))
     page = Page(
-        title=f"ganbench run {folder.name}", facts=facts, summary_html=exports.to_html(summary),
-        statistics_note=tables.STATISTICS_NOTE, trials_html=_trials_html(table), references=references.frame(found),
-        curves={c: v for c, v in curves.items()}, throughput=figures.throughput_and_budget(trials), training=training,
-        samples=samples if image_data else samples.iloc[0:0], snapshots=snapshots,
-        interpolations=_interpolations(store, trials, caption, plugins), manifest=manifest, pixelated=image_data,
+        title=f"ganbench run {folder.name}",
+        facts=facts,
+        summary_html=exports.to_html(summary),
+        statistics_note=tables.STATISTICS_NOTE,
+        trials_html=_trials_html(table),
+        references=references.frame(found),
+        curves={c: v for c, v in curves.items()},
+        throughput=figures.throughput_and_budget(trials),
+        training=training,
+        samples=samples if image_data else samples.iloc[0:0],
+        snapshots=snapshots,
+        interpolations=_interpolations(store, trials, caption, plugins),
+        manifest=manifest,
+        pixelated=image_data,
     )
     return render_page(page)
 

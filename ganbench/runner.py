@@ -4,6 +4,7 @@ Everything that can be wrong with the input is found before the run folder is cr
 bad command leaves nothing behind. Running the same command again on the same folder resumes:
 finished trials are kept and only the others run.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,14 @@ from ganbench.store import Store
 from ganbench.timing import TimeSplit, since_start
 from ganbench.train import FastPaths
 from ganbench.trial import (
-    Interrupted, PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session,
+    Interrupted,
+    PluginOptions,
+    SessionKey,
+    TrialJob,
+    TrialResult,
+    registry_for,
+    run_trial,
+    session,
 )
 from ganbench.types import DataOptions, Executor
 
@@ -104,9 +112,13 @@ def plan_run(request: RunRequest) -> PlannedRun:
         raise UsageError(f"--checkpoints {request.checkpoints}: at least 1 checkpoint is needed")
     device = resolve_device(request.device)
     key = SessionKey(
-        request.plugins, request.dataset, request.data, device,
+        request.plugins,
+        request.dataset,
+        request.data,
+        device,
         tuple(request.metrics) if request.metrics is not None else None,
-        tuple(sorted(request.metric_options.items())), request.cache,
+        tuple(sorted(request.metric_options.items())),
+        request.cache,
     )
     registry = registry_for(request.plugins)
     registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
@@ -123,15 +135,25 @@ def plan_run(request: RunRequest) -> PlannedRun:
     for position, trial in enumerate(planned):
         plan = trial.plan
         job = TrialJob(
-            plan.model.name, plan.loss.name, plan.stabilisers, plan.seed, plan.hparams.as_dict(),
-            request.budget, request.checkpoints, key, tuple(trial.notes), position, request.fast,
+            plan.model.name,
+            plan.loss.name,
+            plan.stabilisers,
+            plan.seed,
+            plan.hparams.as_dict(),
+            request.budget,
+            request.checkpoints,
+            key,
+            tuple(trial.notes),
+            position,
+            request.fast,
         )
         if trial.skip_reason:
             skipped.append((job, trial.skip_reason))
         else:
             jobs.append(job)
-    return PlannedRun(request, registry, jobs, skipped, key, executor,
-                      since_start(started), time.perf_counter() - started)
+    return PlannedRun(
+        request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started
+    )
 
 
 def manifest(run: PlannedRun) -> dict[str, Any]:
@@ -145,7 +167,9 @@ def manifest(run: PlannedRun) -> dict[str, Any]:
     return {
         "command": run.request.command,
         "versions": versions,
-        "device": torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)",
+        "device": torch.cuda.get_device_name(torch.device(device))
+        if device.startswith("cuda")
+        else f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)",
         "platform": platform.platform(),
         "plugins": [vars(p) for p in run.registry.plugins.loaded],
         "plugin_failures": [str(f) for f in run.registry.plugins.failures],
@@ -155,9 +179,16 @@ def manifest(run: PlannedRun) -> dict[str, Any]:
 
 def _git_revision() -> str | None:
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(ganbench.__file__).parent, capture_output=True, text=True, timeout=5
-        ).stdout.strip() or None
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"],
+                cwd=Path(ganbench.__file__).parent,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            or None
+        )
     except Exception:
         return None
 
@@ -174,8 +205,10 @@ def open_run_folder(run: PlannedRun) -> Store:
             earlier = store.get("dataset", {}).get("fingerprint")
             if earlier not in (None, fingerprint):
                 store.close()
-                raise UsageError(f"--out {out} was run on other data: {run.request.dataset} has changed since "
-                                 f"(fingerprint {earlier}, now {fingerprint}); choose a new --out")
+                raise UsageError(
+                    f"--out {out} was run on other data: {run.request.dataset} has changed since "
+                    f"(fingerprint {earlier}, now {fingerprint}); choose a new --out"
+                )
             _record_run_facts(store, run, grid, fingerprint)
             return store
         if store.get("grid") is not None or store.finished_ids():
@@ -195,15 +228,24 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
     """What every report states about the run; written again on a resume (how data was read may differ)."""
     data = session(run.session_key).dataset
     store.set("grid", grid)
-    store.set("metric_info", {spec.name: dict(metric.info) for spec, metric in session(run.session_key).evaluator.metrics})
+    store.set(
+        "metric_info", {spec.name: dict(metric.info) for spec, metric in session(run.session_key).evaluator.metrics}
+    )
     store.set("budget", str(run.request.budget))
     store.set("checkpoints", run.request.checkpoints)
-    store.set("dataset", {
-        "name": run.request.dataset, "shape": str(data.shape), "samples": len(data),
-        "modes": len(data.modes) if data.modes is not None else None,
-        "classes": data.num_classes or None, "source": data.source, "loading": data.loading,
-        "fingerprint": fingerprint,
-    })
+    store.set(
+        "dataset",
+        {
+            "name": run.request.dataset,
+            "shape": str(data.shape),
+            "samples": len(data),
+            "modes": len(data.modes) if data.modes is not None else None,
+            "classes": data.num_classes or None,
+            "source": data.source,
+            "loading": data.loading,
+            "fingerprint": fingerprint,
+        },
+    )
 
 
 def execute(
@@ -257,8 +299,12 @@ def execute(
         if close:  # stops a pool or Ray tasks still running (--fail-fast, Ctrl-C)
             close()
         split = TimeSplit(
-            run.start_up_seconds, run.preparation_seconds, time.perf_counter() - started,
-            sum(r.usage.seconds for r in results), sum(r.eval_seconds for r in results), len(results),
+            run.start_up_seconds,
+            run.preparation_seconds,
+            time.perf_counter() - started,
+            sum(r.usage.seconds for r in results),
+            sum(r.eval_seconds for r in results),
+            len(results),
         )
         store.set("time_split", split.to_dict())
     return results

@@ -4,6 +4,7 @@ The generator is rebuilt from the installed plugins (the trial's model, hyper-pa
 run's data shape) and its weights are read with ``weights_only=True``: nothing from the results
 folder is ever executed.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ def resolve_trial(store: Store, prefix: str) -> dict:
     if len(found) == 1:
         return found.iloc[0].to_dict()
     if len(found) > 1:
-        raise UsageError(f"trial '{prefix}' is ambiguous in {store.folder}: {', '.join(found['id'])}; give more characters")
+        raise UsageError(
+            f"trial '{prefix}' is ambiguous in {store.folder}: {', '.join(found['id'])}; give more characters"
+        )
     known = ", ".join(trials["id"].str[:8]) or "none"
     raise UsageError(f"no trial '{prefix}' in {store.folder} (trials: {known})")
 

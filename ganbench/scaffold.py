@@ -4,6 +4,7 @@ The package has a ``pyproject.toml`` with the ``ganbench`` entry point, a module
 but working component of the kind, a test through the testing kit and a README. The files come
 from ``ganbench/templates/*.tmpl`` (``string.Template``: ``$name`` and friends).
 """
+
 from __future__ import annotations
 
 import keyword
@@ -18,8 +19,14 @@ from ganbench.registry import SINGULAR
 from ganbench.types import normalise_name
 
 KINDS = ("model", "loss", "stabiliser", "dataset", "metric", "executor")
-PLURAL = {"model": "models", "loss": "losses", "stabiliser": "stabilisers", "dataset": "datasets",
-          "metric": "metrics", "executor": "executors"}
+PLURAL = {
+    "model": "models",
+    "loss": "losses",
+    "stabiliser": "stabilisers",
+    "dataset": "datasets",
+    "metric": "metrics",
+    "executor": "executors",
+}
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 RESERVED = {"ganbench", "ganbench_plugins", "test", "tests", "torch", "pytest"}
 
@@ -39,21 +46,23 @@ TRIAL_TEST = {
     "dataset": 'ganbench_plugins.run("mlp", "ns", dataset="$name", steps=3)',
     "metric": 'ganbench_plugins.run("mlp", "ns", dataset="ring8", steps=3, metrics=("$name",))',
 }
-TRIAL_TEST_BODY = '''def test_a_tiny_trial_trains(ganbench_plugins):
+TRIAL_TEST_BODY = """def test_a_tiny_trial_trains(ganbench_plugins):
     ganbench_plugins.register($package)
     result = $call
     assert_trial_ok(result)  # status 'done', every logged loss finite
-'''
-METRIC_EXTRA = '''    assert [c.measurement.name for c in result.checkpoints] == ["$name"]
-'''
+"""
+METRIC_EXTRA = """    assert [c.measurement.name for c in result.checkpoints] == ["$name"]
+"""
 
 
 def check_name(name: str) -> str:
     """The Python package name for NAME, or a usage error saying what a good name looks like."""
     package = name.replace("-", "_").lower()
     if not NAME.match(name) or keyword.iskeyword(package) or not package.isidentifier():
-        raise UsageError(f"'{name}' is not a usable plugin name: start with a letter, then letters, digits, '_' or '-' "
-                         "(e.g. mylosses or ganbench-relu-loss)")
+        raise UsageError(
+            f"'{name}' is not a usable plugin name: start with a letter, then letters, digits, '_' or '-' "
+            "(e.g. mylosses or ganbench-relu-loss)"
+        )
     if package in RESERVED:
         raise UsageError(f"'{name}' would shadow the package '{package}'; choose another name")
     return package
@@ -69,8 +78,14 @@ def files_for(name: str, kind: str) -> dict[str, str]:
         raise UsageError(f"unknown kind '{kind}': choose one of {', '.join(KINDS)}")
     package = check_name(name)
     component = normalise_name(name)
-    values = {"name": component, "package": package, "dist": name.replace("_", "-").lower(), "kind": kind,
-              "kinds": PLURAL[kind], "ganbench_version": __version__}
+    values = {
+        "name": component,
+        "package": package,
+        "dist": name.replace("_", "-").lower(),
+        "kind": kind,
+        "kinds": PLURAL[kind],
+        "ganbench_version": __version__,
+    }
     values["usage"] = string.Template(USAGE[kind]).substitute(values)
     if kind in TRIAL_TEST:
         call = string.Template(TRIAL_TEST[kind]).substitute(values)

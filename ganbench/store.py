@@ -5,6 +5,7 @@ finished trial, in WAL mode: a SIGKILL loses at most the trials in flight and ne
 half-written trial. Pictures and weights are files beside it, written before the row that
 names them, so a row never points at a missing file.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,24 +86,50 @@ class Store:
     def record(self, trial: dict[str, Any], result: Any, notes: list[str] | tuple[str, ...] = ()) -> None:
         """Write one trial's outcome (a TrialResult), replacing an earlier attempt, in one transaction."""
         pictures = [
-            (result.id, p.checkpoint, p.step, p.seconds, self._write(f"samples/{result.id}-checkpoint{p.checkpoint}.png", p.png))
+            (
+                result.id,
+                p.checkpoint,
+                p.step,
+                p.seconds,
+                self._write(f"samples/{result.id}-checkpoint{p.checkpoint}.png", p.png),
+            )
             for p in result.pictures
         ]
         samples = pictures[-1][-1] if pictures and result.status == "done" else None
-        generator = self._write(f"generators/{result.id}.pt", result.generator_state) if result.generator_state else None
+        generator = (
+            self._write(f"generators/{result.id}.pt", result.generator_state) if result.generator_state else None
+        )
         usage = result.usage
         with self.connection:
-            for table, key in (("trials", "id"), ("scalars", "trial_id"), ("metrics", "trial_id"), ("pictures", "trial_id")):
+            for table, key in (
+                ("trials", "id"),
+                ("scalars", "trial_id"),
+                ("metrics", "trial_id"),
+                ("pictures", "trial_id"),
+            ):
                 self.connection.execute(f"DELETE FROM {table} WHERE {key} = ?", (result.id,))
             row = {
-                "id": result.id, "position": trial.get("position", 0), "model": trial["model"], "loss": trial["loss"],
-                "stabilisers": trial["stabilisers"], "seed": trial["seed"], "config": json.dumps(trial, default=str),
-                "status": result.status, "reason": result.reason, "notes": "; ".join(notes),
-                "traceback": result.traceback, "steps": usage.steps, "images": usage.images,
-                "train_seconds": usage.seconds, "eval_seconds": result.eval_seconds,
-                "steps_per_s": result.steps_per_s, "images_per_s": result.images_per_s,
-                "peak_memory_mb": result.peak_memory_mb, "data_wait_share": result.data_wait_share,
-                "samples": samples, "generator": generator,
+                "id": result.id,
+                "position": trial.get("position", 0),
+                "model": trial["model"],
+                "loss": trial["loss"],
+                "stabilisers": trial["stabilisers"],
+                "seed": trial["seed"],
+                "config": json.dumps(trial, default=str),
+                "status": result.status,
+                "reason": result.reason,
+                "notes": "; ".join(notes),
+                "traceback": result.traceback,
+                "steps": usage.steps,
+                "images": usage.images,
+                "train_seconds": usage.seconds,
+                "eval_seconds": result.eval_seconds,
+                "steps_per_s": result.steps_per_s,
+                "images_per_s": result.images_per_s,
+                "peak_memory_mb": result.peak_memory_mb,
+                "data_wait_share": result.data_wait_share,
+                "samples": samples,
+                "generator": generator,
             }
             self.connection.execute(  # by name: an older database has its added columns last
                 f"INSERT INTO trials ({', '.join(row)}, finished_at) VALUES ({', '.join('?' * len(row))}, datetime('now'))",
@@ -115,9 +142,18 @@ class Store:
             self.connection.executemany(
                 "INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (result.id, c.checkpoint, c.step, c.seconds, c.measurement.name, c.measurement.column,
-                     c.measurement.value, int(c.measurement.higher_is_better), c.measurement.extractor,
-                     c.measurement.n_samples)
+                    (
+                        result.id,
+                        c.checkpoint,
+                        c.step,
+                        c.seconds,
+                        c.measurement.name,
+                        c.measurement.column,
+                        c.measurement.value,
+                        int(c.measurement.higher_is_better),
+                        c.measurement.extractor,
+                        c.measurement.n_samples,
+                    )
                     for c in result.checkpoints
                 ],
             )

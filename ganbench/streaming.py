@@ -13,6 +13,7 @@ The order of the batches follows the trial's random stream (its seed, on its dev
 draws its own seed from it once, and a DataLoader hands batches back in the sampler's order
 whatever the number of workers. ``--data-workers`` changes how fast batches come, never which.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Sampler, Subset
 
-from ganbench.types import DataShape, Dataset
+from ganbench.types import Dataset, DataShape
 
 MAX_AUTO_WORKERS = 4
 PREFETCH_BATCHES = 4  # per worker: enough to ride out a slow file without holding much memory
@@ -106,7 +107,9 @@ class StreamedDataset(Dataset):
         return len(self.items)
 
     def __repr__(self) -> str:
-        return f"StreamedDataset({self.name!r}, {len(self)} samples, {self.shape}, {self.workers} workers, {self.device})"
+        return (
+            f"StreamedDataset({self.name!r}, {len(self)} samples, {self.shape}, {self.workers} workers, {self.device})"
+        )
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -144,7 +147,10 @@ class StreamedDataset(Dataset):
 
     def _loader(self, items, batch_size: int, *, sampler: Sampler | None = None) -> DataLoader:
         return DataLoader(
-            items, batch_size=batch_size, sampler=sampler, num_workers=self.workers,
+            items,
+            batch_size=batch_size,
+            sampler=sampler,
+            num_workers=self.workers,
             prefetch_factor=PREFETCH_BATCHES if self.workers else None,
             pin_memory=self.device.type == "cuda",  # page-locked batches: the copy below need not block
         )

@@ -7,6 +7,7 @@ of each metric column is marked only where Welch's t-test (unequal variances) se
 the runner-up at p < 0.05; otherwise every entry that the test cannot tell from the best is
 marked with it as tied. With one seed there is no interval and no test, and nothing is marked.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,7 +67,9 @@ def metric_info(metrics: pd.DataFrame, context: dict) -> pd.DataFrame:
     """Per metric column: its label, direction (from the stored rows) and sample count."""
     if metrics.empty:
         return pd.DataFrame(columns=["label", "higher_is_better", "n_samples"])
-    info = metrics.groupby("column_name").agg(higher_is_better=("higher_is_better", "max"), n_samples=("n_samples", "max"))
+    info = metrics.groupby("column_name").agg(
+        higher_is_better=("higher_is_better", "max"), n_samples=("n_samples", "max")
+    )
     info["higher_is_better"] = info["higher_is_better"].astype(bool)
     info["label"] = [metric_label(c, n, context) for c, n in zip(info.index, info["n_samples"])]
     return info
@@ -145,14 +148,36 @@ def aggregate(values: pd.DataFrame, trials: pd.DataFrame, keys: list[str] | None
     rows = []
     for key, group in values.groupby(keys + ["metric"], sort=False):
         mean, low, high = t_interval(group["value"])
-        rows.append({
-            **dict(zip(keys + ["metric"], key)), "label": group["label"].iloc[0],
-            "higher_is_better": bool(group["higher_is_better"].iloc[0]), "n": len(group), "mean": mean,
-            "std": float(group["value"].std(ddof=1)) if len(group) > 1 else math.nan,
-            "ci_low": low, "ci_high": high, "mark": "", "p_vs_runner_up": math.nan,
-        })
-    frame = pd.DataFrame(rows, columns=[*keys, "metric", "label", "higher_is_better", "n", "mean", "std",
-                                        "ci_low", "ci_high", "mark", "p_vs_runner_up"])
+        rows.append(
+            {
+                **dict(zip(keys + ["metric"], key)),
+                "label": group["label"].iloc[0],
+                "higher_is_better": bool(group["higher_is_better"].iloc[0]),
+                "n": len(group),
+                "mean": mean,
+                "std": float(group["value"].std(ddof=1)) if len(group) > 1 else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+                "mark": "",
+                "p_vs_runner_up": math.nan,
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            *keys,
+            "metric",
+            "label",
+            "higher_is_better",
+            "n",
+            "mean",
+            "std",
+            "ci_low",
+            "ci_high",
+            "mark",
+            "p_vs_runner_up",
+        ],
+    )
     for metric, rows_of_metric in frame.groupby("metric", sort=False):
         _mark(frame, rows_of_metric, values[values["metric"] == metric], keys)
     return frame
@@ -196,6 +221,12 @@ def configurations(trials: pd.DataFrame, keys: list[str] | None = None) -> pd.Da
         for (status, reason), same in unfinished.groupby(["status", unfinished["reason"].fillna("")], sort=False):
             seeds = ", ".join(map(str, same["seed"]))
             reasons.append(f"{status} (seed{'s' if len(same) > 1 else ''} {seeds})" + (f": {reason}" if reason else ""))
-        rows.append({**dict(zip(keys, key)), "seeds": len(group), "finished": int((group["status"] == "done").sum()),
-                     "notes": "; ".join(reasons)})
+        rows.append(
+            {
+                **dict(zip(keys, key)),
+                "seeds": len(group),
+                "finished": int((group["status"] == "done").sum()),
+                "notes": "; ".join(reasons),
+            }
+        )
     return pd.DataFrame(rows, columns=[*keys, "seeds", "finished", "notes"])

@@ -18,6 +18,7 @@ tests can use, with no conftest::
 The fixture's registry holds the built-ins and the plugins registered in the test, never the
 other installed plugins, and nothing registered in one test is seen by the next.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -60,13 +61,16 @@ def run_tiny_trial(
     """
     registry = registry_for(plugins)
     [choices] = stabiliser_sets(registry, [stabilisers])
-    key = SessionKey(plugins, dataset, data, "cpu", tuple(metrics), (),
-                     cache_dir or tempfile.gettempdir())
+    key = SessionKey(plugins, dataset, data, "cpu", tuple(metrics), (), cache_dir or tempfile.gettempdir())
     current = session(key)
     spec = registry.get("models", model)
     hp = spec.hparams.replace(**(hparams or {}))
-    planned = check_trial(registry, TrialPlan(spec, registry.get("losses", loss), choices, seed, hp, current.dataset.shape))
-    job = TrialJob(spec.name, planned.plan.loss.name, choices, seed, hp.as_dict(), Budget("steps", steps), checkpoints, key)
+    planned = check_trial(
+        registry, TrialPlan(spec, registry.get("losses", loss), choices, seed, hp, current.dataset.shape)
+    )
+    job = TrialJob(
+        spec.name, planned.plan.loss.name, choices, seed, hp.as_dict(), Budget("steps", steps), checkpoints, key
+    )
     if planned.skip_reason:
         return TrialResult(job.id, "skipped", planned.skip_reason)
     return run_trial(job)
@@ -140,8 +144,16 @@ class PluginKit:
     def registry(self) -> Registry:
         return registry_for(self.options)
 
-    def run(self, model: str, loss: str, stabilisers: str = "none", dataset: str = "ring8", steps: int = 3,
-            seed: int = 0, **options) -> TrialResult:
+    def run(
+        self,
+        model: str,
+        loss: str,
+        stabilisers: str = "none",
+        dataset: str = "ring8",
+        steps: int = 3,
+        seed: int = 0,
+        **options,
+    ) -> TrialResult:
         """A tiny trial (CPU, ``steps`` generator steps) through the real harness; see :func:`run_tiny_trial`."""
         return run_tiny_trial(model, loss, stabilisers, dataset, steps, seed, plugins=self.options, **options)
 

@@ -3,6 +3,7 @@
 A fixed budget is only fair if the harness costs little beside it, so every run states the
 split (for its last invocation: a resumed run's earlier parts are not added up).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -26,8 +27,12 @@ class TimeSplit:
 
     def parts(self) -> dict[str, float]:
         """Seconds per part; with parallel trials, trial parts are worker-seconds and 'other' is unknown."""
-        parts = {"start-up": self.start_up, "preparation": self.preparation,
-                 "training": self.training, "evaluation": self.evaluation}
+        parts = {
+            "start-up": self.start_up,
+            "preparation": self.preparation,
+            "training": self.training,
+            "evaluation": self.evaluation,
+        }
         if not self.parallel:
             parts["other"] = max(0.0, self.trials_wall - self.training - self.evaluation)
         return parts
@@ -40,9 +45,14 @@ class TimeSplit:
         parts = self.parts()
         total = sum(parts.values())
         shown = ", ".join(f"{name} {seconds:.1f} s ({seconds / total:.0%})" for name, seconds in parts.items())
-        where = ("trial times summed over parallel workers" if self.parallel
-                 else "other: building models, sample pictures, saving weights, storing results")
-        return f"{shown}; {self.trials} trials, {self.start_up + self.preparation + self.trials_wall:.1f} s wall ({where})"
+        where = (
+            "trial times summed over parallel workers"
+            if self.parallel
+            else "other: building models, sample pictures, saving weights, storing results"
+        )
+        return (
+            f"{shown}; {self.trials} trials, {self.start_up + self.preparation + self.trials_wall:.1f} s wall ({where})"
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

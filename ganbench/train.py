@@ -3,6 +3,7 @@
 The step reads like pytorch/examples' DCGAN: (1) update D, (2) update G, (3) account. The
 loss and the stabilisers do all the GAN-specific work; this loop only calls them in order.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -128,7 +129,9 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
         # The compiled wrappers share parameters with the originals and pass attribute
         # look-ups (features, head, constrain) through to them.
         generator, critic = torch.compile(generator), torch.compile(critic)
-    scalers = (torch.amp.GradScaler(device.type), torch.amp.GradScaler(device.type)) if fast.amp == "fp16" else (None, None)
+    scalers = (
+        (torch.amp.GradScaler(device.type), torch.amp.GradScaler(device.type)) if fast.amp == "fp16" else (None, None)
+    )
     return Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
 
 

@@ -3,6 +3,7 @@
 A :class:`TrialJob` is plain data (names, numbers), so it can travel to a worker process or
 a Ray task; the worker rebuilds its plugins, data and metrics once per process (``session``).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -221,12 +222,21 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             result.eval_seconds += time.perf_counter() - started
             notify(
                 "ganbench_checkpoint",
-                trial=config, checkpoint=index, step=usage.steps, seconds=usage.seconds, measurements=measurements,
+                trial=config,
+                checkpoint=index,
+                step=usage.steps,
+                seconds=usage.seconds,
+                measurements=measurements,
             )
 
         outcome = train(
-            setup, current.dataset, job.budget, clock, checkpoints=job.checkpoints,
-            on_checkpoint=on_checkpoint, on_log=on_log or (lambda usage, values: None),
+            setup,
+            current.dataset,
+            job.budget,
+            clock,
+            checkpoints=job.checkpoints,
+            on_checkpoint=on_checkpoint,
+            on_log=on_log or (lambda usage, values: None),
         )
         result.status = "done"
         result.usage, result.scalars = outcome.usage, outcome.scalars
@@ -257,16 +267,22 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
 
 def data_bound_note(share: float, dataset: Dataset) -> str:
     advice = "; more --data-workers would help where cores are free" if isinstance(dataset, StreamedDataset) else ""
-    return (f"waited {share:.1%} of its timed training for real batches: the data loader, not the model, "
-            f"limited its steps/s ({dataset.loading}{advice})")
+    return (
+        f"waited {share:.1%} of its timed training for real batches: the data loader, not the model, "
+        f"limited its steps/s ({dataset.loading}{advice})"
+    )
 
 
 def plan_for(job: TrialJob, current: Session) -> TrialPlan:
     registry = current.registry
     model = registry.get("models", job.model)
     return TrialPlan(
-        model, registry.get("losses", job.loss), job.stabilisers, job.seed,  # type: ignore[arg-type]
-        model.hparams.replace(**_hparams(job.hparams)), current.dataset.shape,  # type: ignore[attr-defined]
+        model,
+        registry.get("losses", job.loss),
+        job.stabilisers,
+        job.seed,  # type: ignore[arg-type]
+        model.hparams.replace(**_hparams(job.hparams)),
+        current.dataset.shape,  # type: ignore[attr-defined]
     )
 
 

@@ -14,6 +14,7 @@ Behaviour is plain Python, not hooks:
 * a :class:`Metric` turns a sampler into :class:`Measurement` s;
 * an :class:`Executor` runs a list of trials and streams their results back.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -205,9 +206,7 @@ class Stabiliser:
         """A term added to D's loss; ``real`` and ``fake`` are D's inputs (after ``critic_input``)."""
         return None
 
-    def g_loss(
-        self, critic: Critic, real: torch.Tensor, fake: torch.Tensor, adversarial: torch.Tensor
-    ) -> torch.Tensor:
+    def g_loss(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
         """G's loss given its adversarial loss: return it, add to it or replace it."""
         return adversarial
 
@@ -381,7 +380,9 @@ class Executor:
     thrown into it at a ``yield`` (the runner does that when Ctrl-C lands while it stores a result).
     """
 
-    def run(self, jobs: list[Any], run_one: Callable[..., Any], on_log: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+    def run(
+        self, jobs: list[Any], run_one: Callable[..., Any], on_log: Callable[[Any], Any] | None = None
+    ) -> Iterator[Any]:
         raise NotImplementedError
 
 

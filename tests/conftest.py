@@ -21,4 +21,6 @@ def _isolated_cache(cache_dir, monkeypatch):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: installs packages or trains for longer; part of the default run, select with -m slow")
+    config.addinivalue_line(
+        "markers", "slow: installs packages or trains for longer; part of the default run, select with -m slow"
+    )

@@ -7,8 +7,16 @@ from ganbench.errors import UsageError
 
 @pytest.mark.parametrize(
     "text, unit, amount",
-    [("30s", "seconds", 30), ("5m", "seconds", 300), ("1h", "seconds", 3600), ("2000steps", "steps", 2000),
-     ("1step", "steps", 1), ("50kimg", "images", 50_000), ("1.5s", "seconds", 1.5), ("640img", "images", 640)],
+    [
+        ("30s", "seconds", 30),
+        ("5m", "seconds", 300),
+        ("1h", "seconds", 3600),
+        ("2000steps", "steps", 2000),
+        ("1step", "steps", 1),
+        ("50kimg", "images", 50_000),
+        ("1.5s", "seconds", 1.5),
+        ("640img", "images", 640),
+    ],
 )
 def test_parse(text, unit, amount):
     budget = Budget.parse(text)

@@ -1,4 +1,5 @@
 """End to end through the command line, with the tiny test plugin (fast) and the built-ins."""
+
 import sqlite3
 
 import pytest
@@ -6,8 +7,22 @@ import pytest
 from ganbench.cli import main
 
 TOY = ["--plugin", "toy_plugin"]
-TOY_RUN = [*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "40steps",
-           "--seeds", "2", "--metrics", "mean-gap"]
+TOY_RUN = [
+    *TOY,
+    "run",
+    "--models",
+    "toy-mlp",
+    "--losses",
+    "toy-ns",
+    "--dataset",
+    "toy-line",
+    "--budget",
+    "40steps",
+    "--seeds",
+    "2",
+    "--metrics",
+    "mean-gap",
+]
 
 
 def rows(folder, sql):
@@ -23,10 +38,17 @@ def toy_run(tmp_path_factory):
 
 
 def test_run_writes_database_pictures_weights_manifest_and_report(toy_run):
-    trials = rows(toy_run, "SELECT model, loss, seed, status, steps, steps_per_s, samples, generator FROM trials ORDER BY seed")
-    assert [(t[0], t[1], t[2], t[3], t[4]) for t in trials] == [("toy-mlp", "toy-ns", 0, "done", 40), ("toy-mlp", "toy-ns", 1, "done", 40)]
+    trials = rows(
+        toy_run, "SELECT model, loss, seed, status, steps, steps_per_s, samples, generator FROM trials ORDER BY seed"
+    )
+    assert [(t[0], t[1], t[2], t[3], t[4]) for t in trials] == [
+        ("toy-mlp", "toy-ns", 0, "done", 40),
+        ("toy-mlp", "toy-ns", 1, "done", 40),
+    ]
     assert all(t[5] > 0 and (toy_run / t[6]).is_file() and (toy_run / t[7]).is_file() for t in trials)
-    checkpoints = rows(toy_run, "SELECT trial_id, checkpoint, step FROM metrics WHERE name = 'mean-gap' ORDER BY trial_id, checkpoint")
+    checkpoints = rows(
+        toy_run, "SELECT trial_id, checkpoint, step FROM metrics WHERE name = 'mean-gap' ORDER BY trial_id, checkpoint"
+    )
     assert len(checkpoints) == 8 and [c[2] for c in checkpoints[:4]] == [10, 20, 30, 40]
     assert rows(toy_run, "SELECT count(*) FROM scalars WHERE name = 'd_loss'")[0][0] >= 8
     report = (toy_run / "report.md").read_text()
@@ -87,8 +109,22 @@ def test_a_different_grid_in_the_same_folder_is_refused(toy_run, capsys):
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, arguments, message):
     out = tmp_path / "run"
-    base = [*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "5steps",
-            "--metrics", "mean-gap", "--out", str(out)]
+    base = [
+        *TOY,
+        "run",
+        "--models",
+        "toy-mlp",
+        "--losses",
+        "toy-ns",
+        "--dataset",
+        "toy-line",
+        "--budget",
+        "5steps",
+        "--metrics",
+        "mean-gap",
+        "--out",
+        str(out),
+    ]
     assert main(base + arguments) == 2  # the last of a repeated option wins
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and err.startswith("ganbench: error:")
@@ -117,17 +153,60 @@ def test_a_folder_run_streams_its_images_and_says_so(tmp_path, capsys):
     for i in range(30):
         Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(images / f"{i}.jpg")
     out = tmp_path / "run"
-    assert main([*TOY, "run", "--models", "dcgan", "--losses", "toy-ns", "--dataset", f"folder:{images}",
-                 "--image-size", "16", "--budget", "8steps", "--checkpoints", "2", "--metrics", "mean-gap",
-                 "--data-workers", "2", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                *TOY,
+                "run",
+                "--models",
+                "dcgan",
+                "--losses",
+                "toy-ns",
+                "--dataset",
+                f"folder:{images}",
+                "--image-size",
+                "16",
+                "--budget",
+                "8steps",
+                "--checkpoints",
+                "2",
+                "--metrics",
+                "mean-gap",
+                "--data-workers",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert rows(out, "SELECT status, steps FROM trials") == [("done", 8)]
     assert len(rows(out, "SELECT value FROM metrics WHERE name = 'mean-gap'")) == 2
     assert "30 samples; streamed from storage by 2 DataLoader workers)" in (out / "report.md").read_text()
 
     # The same command resumes; once the folder has gained an image, it is another experiment.
-    command = [*TOY, "run", "--models", "dcgan", "--losses", "toy-ns", "--dataset", f"folder:{images}",
-               "--image-size", "16", "--budget", "8steps", "--checkpoints", "2", "--metrics", "mean-gap",
-               "--data-workers", "0", "--out", str(out)]
+    command = [
+        *TOY,
+        "run",
+        "--models",
+        "dcgan",
+        "--losses",
+        "toy-ns",
+        "--dataset",
+        f"folder:{images}",
+        "--image-size",
+        "16",
+        "--budget",
+        "8steps",
+        "--checkpoints",
+        "2",
+        "--metrics",
+        "mean-gap",
+        "--data-workers",
+        "0",
+        "--out",
+        str(out),
+    ]
     assert main(command) == 0
     assert "decoded in the training process" in (out / "report.md").read_text()  # this invocation's loading
     Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(images / "new.jpg")
@@ -142,8 +221,29 @@ def test_a_folder_run_streams_its_images_and_says_so(tmp_path, capsys):
 
 def test_a_data_bound_trial_is_flagged_under_the_terminal_table(tmp_path, capsys):
     out = tmp_path / "slow"
-    assert main([*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-slow-line",
-                 "--budget", "10steps", "--checkpoints", "1", "--metrics", "none", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                *TOY,
+                "run",
+                "--models",
+                "toy-mlp",
+                "--losses",
+                "toy-ns",
+                "--dataset",
+                "toy-slow-line",
+                "--budget",
+                "10steps",
+                "--checkpoints",
+                "1",
+                "--metrics",
+                "none",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = " ".join(capsys.readouterr().out.split())
     assert "1 of 1 trials waited over 10% of their training for data" in printed
     [(share, notes)] = rows(out, "SELECT data_wait_share, notes FROM trials")

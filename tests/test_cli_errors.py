@@ -1,18 +1,31 @@
 """Bad input: one line saying what was wrong and what would be right, exit code 2, before any
 training starts, and no results folder written (or an existing one left as it was)."""
+
 import gzip
 import shutil
 import sqlite3
 import sys
 
 import pytest
-
 from conftest import MNIST
+
 from ganbench.cli import main
 
 TOY = ["--plugin", "toy_plugin"]
-BASE = [*TOY, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "5steps",
-        "--metrics", "mean-gap"]
+BASE = [
+    *TOY,
+    "run",
+    "--models",
+    "toy-mlp",
+    "--losses",
+    "toy-ns",
+    "--dataset",
+    "toy-line",
+    "--budget",
+    "5steps",
+    "--metrics",
+    "mean-gap",
+]
 
 
 def refused(capsys, arguments, out):
@@ -60,7 +73,9 @@ def test_ray_not_installed_says_how_to_install_it(tmp_path, capsys, monkeypatch)
 
 
 def test_folder_data_set_without_a_path_or_with_a_missing_or_empty_one(tmp_path, capsys):
-    assert "data set 'folder' needs an argument: folder:PATH" in refused(capsys, ["--dataset", "folder:"], tmp_path / "a")
+    assert "data set 'folder' needs an argument: folder:PATH" in refused(
+        capsys, ["--dataset", "folder:"], tmp_path / "a"
+    )
     missing = tmp_path / "nowhere"
     assert f"folder: no such folder {missing}" in refused(capsys, ["--dataset", f"folder:{missing}"], tmp_path / "b")
     empty = tmp_path / "empty"

@@ -1,4 +1,5 @@
 """`ganbench check-plugin` and ganbench.conformance: built-ins pass, broken plugins fail with a clear line."""
+
 import pytest
 
 from ganbench.cli import main
@@ -13,8 +14,12 @@ CHECKED = ("models", "losses", "stabilisers", "datasets", "executors")
 
 def builtin_names():
     registry = registry_for(BUILTINS)
-    return [(kind, name) for kind in CHECKED for name in registry.names(kind)
-            if registry.get(kind, name).distribution == BUILTIN_DISTRIBUTION]
+    return [
+        (kind, name)
+        for kind in CHECKED
+        for name in registry.names(kind)
+        if registry.get(kind, name).distribution == BUILTIN_DISTRIBUTION
+    ]
 
 
 @pytest.mark.parametrize("kind, name", builtin_names())

@@ -1,5 +1,6 @@
 """Never lose a result: SIGKILL loses at most the trials in flight, Ctrl-C stores the interrupted
 one and exits 130, and the same command resumes, keeping what finished."""
+
 import os
 import signal
 import sqlite3
@@ -13,15 +14,40 @@ import pytest
 from ganbench.cli import main
 
 SUPPORT = Path(__file__).parent / "support"
-GRID = ["--plugin", "toy_plugin", "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line",
-        "--budget", "200steps", "--seeds", "6", "--metrics", "mean-gap", "--checkpoints", "2"]
+GRID = [
+    "--plugin",
+    "toy_plugin",
+    "run",
+    "--models",
+    "toy-mlp",
+    "--losses",
+    "toy-ns",
+    "--dataset",
+    "toy-line",
+    "--budget",
+    "200steps",
+    "--seeds",
+    "6",
+    "--metrics",
+    "mean-gap",
+    "--checkpoints",
+    "2",
+]
 
 
 def start(arguments, cache_dir):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")]),
-           "GANBENCH_CACHE": str(cache_dir)}
-    return subprocess.Popen([sys.executable, "-m", "ganbench.cli", *arguments], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")]),
+        "GANBENCH_CACHE": str(cache_dir),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ganbench.cli", *arguments],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def recorded(folder, status="done"):

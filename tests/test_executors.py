@@ -7,6 +7,7 @@ thread count (checked below) and the executors are compared exactly; larger mode
 built-in ``mlp``) do change in the last bits with the thread count, as a product summed in
 parallel adds in another order, so they would need a tolerance.
 """
+
 import os
 import sqlite3
 import sys
@@ -21,8 +22,24 @@ from ganbench.trial import PluginOptions
 
 SUPPORT = str(Path(__file__).parent / "support")
 PLUGINS = ["--plugin", "toy_plugin", "--plugin", "fault_plugin"]
-GRID = [*PLUGINS, "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "60steps",
-        "--seeds", "4", "--checkpoints", "2", "--metrics", "mean-gap,torch-threads"]
+GRID = [
+    *PLUGINS,
+    "run",
+    "--models",
+    "toy-mlp",
+    "--losses",
+    "toy-ns",
+    "--dataset",
+    "toy-line",
+    "--budget",
+    "60steps",
+    "--seeds",
+    "4",
+    "--checkpoints",
+    "2",
+    "--metrics",
+    "mean-gap,torch-threads",
+]
 
 
 def table(folder, sql):
@@ -34,7 +51,9 @@ def numbers(folder):
     """Per trial id: status, steps, every loss value and the mean-gap metric at every checkpoint."""
     trials = table(folder, "SELECT id, status, steps FROM trials ORDER BY id")
     scalars = table(folder, "SELECT trial_id, step, name, value FROM scalars ORDER BY trial_id, step, name")
-    metrics = table(folder, "SELECT trial_id, checkpoint, value FROM metrics WHERE name = 'mean-gap' ORDER BY trial_id, checkpoint")
+    metrics = table(
+        folder, "SELECT trial_id, checkpoint, value FROM metrics WHERE name = 'mean-gap' ORDER BY trial_id, checkpoint"
+    )
     return trials, scalars, metrics
 
 
@@ -101,9 +120,31 @@ def test_workers_are_pinned_one_gpu_each(monkeypatch):
 
 def test_a_worker_that_dies_costs_only_its_trial(tmp_path):
     out = tmp_path / "run"
-    assert main([*PLUGINS, "run", "--models", "toy-mlp", "--losses", "fault-crash,toy-ns", "--dataset", "toy-line",
-                 "--budget", "10steps", "--metrics", "mean-gap", "--executor", "pool", "--workers", "1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                *PLUGINS,
+                "run",
+                "--models",
+                "toy-mlp",
+                "--losses",
+                "fault-crash,toy-ns",
+                "--dataset",
+                "toy-line",
+                "--budget",
+                "10steps",
+                "--metrics",
+                "mean-gap",
+                "--executor",
+                "pool",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = dict(table(out, "SELECT loss, status || ': ' || reason FROM trials"))
     assert rows["fault-crash"].startswith("error: a worker process died")
     assert rows["toy-ns"] == "done: "

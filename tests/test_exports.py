@@ -1,4 +1,5 @@
 """The summary table's formats: LaTeX ready for a paper (booktabs, escaped), Markdown, CSV, HTML."""
+
 import io
 import re
 
@@ -11,15 +12,42 @@ KEYS = ["run", "model", "loss", "stabilisers"]
 
 def summary():
     rows = []
-    data = {("my_model", "ns"): [10.0, 10.5, 9.5], ("dcgan", "50%&hinge"): [30.0, 31.0, 29.0], ("wgan", "w#1"): [50.0, 51.0, 49.0]}
+    data = {
+        ("my_model", "ns"): [10.0, 10.5, 9.5],
+        ("dcgan", "50%&hinge"): [30.0, 31.0, 29.0],
+        ("wgan", "w#1"): [50.0, 51.0, 49.0],
+    }
     for (model, loss), values in data.items():
         for seed, value in enumerate(values):
-            rows.append({"run": "r", "model": model, "loss": loss, "stabilisers": "gp+sn", "seed": seed, "trial": f"{model}{seed}",
-                         "metric": "fid[feat_net]", "label": "FID (feat_net, 500 samples)", "value": value, "higher_is_better": False})
+            rows.append(
+                {
+                    "run": "r",
+                    "model": model,
+                    "loss": loss,
+                    "stabilisers": "gp+sn",
+                    "seed": seed,
+                    "trial": f"{model}{seed}",
+                    "metric": "fid[feat_net]",
+                    "label": "FID (feat_net, 500 samples)",
+                    "value": value,
+                    "higher_is_better": False,
+                }
+            )
     values = pd.DataFrame(rows)
     trials = values[["run", "model", "loss", "stabilisers", "seed"]].assign(status="done", reason="")
-    skipped = pd.DataFrame([{"run": "r", "model": "picky", "loss": "ns", "stabilisers": "none", "seed": 0,
-                             "status": "skipped", "reason": "needs images, got vector 2"}])
+    skipped = pd.DataFrame(
+        [
+            {
+                "run": "r",
+                "model": "picky",
+                "loss": "ns",
+                "stabilisers": "none",
+                "seed": 0,
+                "status": "skipped",
+                "reason": "needs images, got vector 2",
+            }
+        ]
+    )
     trials = pd.concat([trials, skipped], ignore_index=True)
     return exports.Summary(tables.aggregate(values, trials, KEYS), tables.configurations(trials, KEYS), KEYS[1:])
 
@@ -30,7 +58,7 @@ def test_latex_is_a_booktabs_table_with_one_row_per_configuration_and_escaped_na
     assert lines.count(r"\toprule") == lines.count(r"\midrule") == lines.count(r"\bottomrule") == 1
     top, mid, bottom = lines.index(r"\toprule"), lines.index(r"\midrule"), lines.index(r"\bottomrule")
     assert top < mid < bottom and lines[top + 1].endswith(r"\\") and mid == top + 2
-    body = lines[mid + 1:bottom]
+    body = lines[mid + 1 : bottom]
     assert len(body) == 4 and all(line.endswith(r"\\") for line in body)  # 3 measured + 1 skipped configuration
     columns = len(re.findall(r"(?<!\\)&", lines[top + 1]))
     assert all(len(re.findall(r"(?<!\\)&", line)) == columns for line in body)  # every row has every column

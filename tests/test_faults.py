@@ -1,4 +1,5 @@
 """Faults stay inside their trial: every status is recorded and shown, and the grid goes on."""
+
 import sqlite3
 
 from ganbench.cli import main
@@ -14,8 +15,13 @@ def statuses(folder):
 
 
 def test_cuda_out_of_memory_is_recorded_as_oom():
-    result = run_tiny_trial("toy-mlp", "fault-oom", dataset="toy-line", steps=5,
-                            plugins=PluginOptions(modules=("toy_plugin", "fault_plugin")))
+    result = run_tiny_trial(
+        "toy-mlp",
+        "fault-oom",
+        dataset="toy-line",
+        steps=5,
+        plugins=PluginOptions(modules=("toy_plugin", "fault_plugin")),
+    )
     assert result.status == "oom"
     assert "out of memory" in result.reason and "fault_plugin" in result.reason
 
@@ -25,15 +31,36 @@ def test_every_fault_is_recorded_and_shown_and_the_grid_goes_on(tmp_path, capsys
 
     monkeypatch.setattr(cli.console, "width", 250)  # one table row per line
     out = tmp_path / "run"
-    code = main([*PLUGINS, "run", "--models", "toy-mlp,fault-picky", "--losses", "fault-nan,fault-oom,fault-raise,toy-ns",
-                 "--dataset", "toy-line", "--budget", "20steps", "--metrics", "mean-gap", "--out", str(out)])
+    code = main(
+        [
+            *PLUGINS,
+            "run",
+            "--models",
+            "toy-mlp,fault-picky",
+            "--losses",
+            "fault-nan,fault-oom,fault-raise,toy-ns",
+            "--dataset",
+            "toy-line",
+            "--budget",
+            "20steps",
+            "--metrics",
+            "mean-gap",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert statuses(out) == {
-        "fault-nan/toy-mlp": "diverged", "fault-oom/toy-mlp": "oom", "fault-raise/toy-mlp": "error",
-        "toy-ns/toy-mlp": "done", **{f"{loss}/fault-picky": "skipped" for loss in ("fault-nan", "fault-oom", "fault-raise", "toy-ns")},
+        "fault-nan/toy-mlp": "diverged",
+        "fault-oom/toy-mlp": "oom",
+        "fault-raise/toy-mlp": "error",
+        "toy-ns/toy-mlp": "done",
+        **{f"{loss}/fault-picky": "skipped" for loss in ("fault-nan", "fault-oom", "fault-raise", "toy-ns")},
     }
     with sqlite3.connect(out / "results.sqlite") as db:
-        reason, trace = db.execute("SELECT reason, traceback FROM trials WHERE loss = 'fault-raise' AND model = 'toy-mlp'").fetchone()
+        reason, trace = db.execute(
+            "SELECT reason, traceback FROM trials WHERE loss = 'fault-raise' AND model = 'toy-mlp'"
+        ).fetchone()
         [diverged] = db.execute("SELECT reason FROM trials WHERE loss = 'fault-nan' AND model = 'toy-mlp'").fetchone()
     assert "fails on purpose" in reason and "(in fault_plugin)" in reason
     assert "Traceback" in trace and "raising_loss" in trace
@@ -47,9 +74,27 @@ def test_every_fault_is_recorded_and_shown_and_the_grid_goes_on(tmp_path, capsys
 
 def test_fail_fast_stops_at_the_first_trial_that_does_not_finish(tmp_path):
     out = tmp_path / "run"
-    code = main([*PLUGINS, "run", "--models", "toy-mlp", "--losses", "toy-ns,fault-raise,toy-ns,fault-nan",
-                 "--dataset", "toy-line", "--budget", "10steps", "--seeds", "2", "--metrics", "mean-gap",
-                 "--fail-fast", "--out", str(out)])
+    code = main(
+        [
+            *PLUGINS,
+            "run",
+            "--models",
+            "toy-mlp",
+            "--losses",
+            "toy-ns,fault-raise,toy-ns,fault-nan",
+            "--dataset",
+            "toy-line",
+            "--budget",
+            "10steps",
+            "--seeds",
+            "2",
+            "--metrics",
+            "mean-gap",
+            "--fail-fast",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     with sqlite3.connect(out / "results.sqlite") as db:
         rows = db.execute("SELECT loss, seed, status FROM trials ORDER BY position").fetchall()

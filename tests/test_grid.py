@@ -11,7 +11,11 @@ class Needs64(Stabiliser):
         self.m = m
 
     def check(self, plan):
-        return None if plan.hparams.batch_size % 64 == 0 else f"needs a batch divisible by 64, not {plan.hparams.batch_size}"
+        return (
+            None
+            if plan.hparams.batch_size % 64 == 0
+            else f"needs a batch divisible by 64, not {plan.hparams.batch_size}"
+        )
 
 
 class Plugin:
@@ -21,7 +25,9 @@ class Plugin:
     @hookimpl
     def ganbench_stabilisers():
         return [
-            StabiliserSpec(name="needs64", description="x", factory=Needs64, params={"m": 2, "strength": 1.0, "on": True}),
+            StabiliserSpec(
+                name="needs64", description="x", factory=Needs64, params={"m": 2, "strength": 1.0, "on": True}
+            ),
             StabiliserSpec(name="plain", description="y", factory=Stabiliser),
         ]
 
@@ -49,8 +55,13 @@ def test_stabiliser_parameters_are_typed_like_their_defaults(registry):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("needs64:m=abc", "must be a whole number"), ("needs64:strength=x", "must be a number"),
-     ("needs64:k=1", "has no parameter 'k'"), ("needs64:m", "write parameters as"), ("nedds64", "did you mean 'needs64'")],
+    [
+        ("needs64:m=abc", "must be a whole number"),
+        ("needs64:strength=x", "must be a number"),
+        ("needs64:k=1", "has no parameter 'k'"),
+        ("needs64:m", "write parameters as"),
+        ("nedds64", "did you mean 'needs64'"),
+    ],
 )
 def test_bad_stabiliser_parameters(registry, text, message):
     with pytest.raises(UsageError, match=message):
@@ -61,12 +72,17 @@ def test_stabilisers_all_is_none_plus_each_alone(registry):
     sets = stabiliser_sets(registry, ["all"])
     assert sets[0] == () and len(sets) == 1 + len(registry.names("stabilisers"))
     assert all(len(s) == 1 for s in sets[1:])
-    assert [tuple(c.name for c in s) for s in stabiliser_sets(registry, ["needs64+plain", "none"])] == [("needs64", "plain"), ()]
+    assert [tuple(c.name for c in s) for s in stabiliser_sets(registry, ["needs64+plain", "none"])] == [
+        ("needs64", "plain"),
+        (),
+    ]
 
 
 def test_every_combination_is_a_trial_and_skips_carry_reasons(registry):
     shape = DataShape("vector", (2,))
-    trials = plan_trials(registry, shape, ["toy-mlp"], ["toy-ns"], stabiliser_sets(registry, ["none", "needs64"]), [0, 1, 2])
+    trials = plan_trials(
+        registry, shape, ["toy-mlp"], ["toy-ns"], stabiliser_sets(registry, ["none", "needs64"]), [0, 1, 2]
+    )
     assert len(trials) == 6
     skipped = [t for t in trials if t.skip_reason]
     assert len(skipped) == 3 and all("divisible by 64, not 32" in t.skip_reason for t in skipped)

@@ -1,5 +1,6 @@
 """The plugin contract stays documented and exercised: every hookspec is in docs/plugins.md with
 its exact signature, has an example in its docstring, and is called during a tiny run."""
+
 import inspect
 import re
 from pathlib import Path
@@ -8,7 +9,13 @@ import pytest
 
 from ganbench import hookimpl, hookspecs
 from ganbench.types import (
-    DatasetSpec, Executor, ExecutorSpec, LossSpec, MetricSpec, ModelSpec, StabiliserSpec,
+    DatasetSpec,
+    Executor,
+    ExecutorSpec,
+    LossSpec,
+    MetricSpec,
+    ModelSpec,
+    StabiliserSpec,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
@@ -107,7 +114,9 @@ def test_every_hook_is_called_discovery_by_the_registry_events_by_a_run(ganbench
     registry = ganbench_plugins.registry
     for kind in ("models", "losses", "stabilisers", "datasets", "metrics", "executors"):
         assert f"every-{kind.rstrip('s').replace('losse', 'loss')}" in registry.names(kind)
-    result = ganbench_plugins.run("toy-mlp", "toy-ns", dataset="toy-line", steps=4, checkpoints=2, metrics=("mean-gap",))
+    result = ganbench_plugins.run(
+        "toy-mlp", "toy-ns", dataset="toy-line", steps=4, checkpoints=2, metrics=("mean-gap",)
+    )
     assert result.status == "done", result.reason
     assert observer.started["model"] == "toy-mlp" and observer.started["id"] == result.id
     assert observer.checkpoints == [(0, 2, ["mean-gap"]), (1, 4, ["mean-gap"])]

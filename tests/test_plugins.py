@@ -1,4 +1,5 @@
 """Plugin discovery through entry points: built-ins, external ones, broken ones, the switch."""
+
 import sys
 import textwrap
 

@@ -1,20 +1,52 @@
 """Published numbers: the catalogue is cited, and entries match runs by data set, metric and extractor."""
+
 import pandas as pd
 
 from ganbench import catalogue, references
 
 ENTRIES = {
-    "paper-fid": {"paper": "Someone 2018", "table": "Table 2", "dataset": "cifar10", "metric": "fid",
-                  "extractor": "inception-v3-compat", "method": "SN-GAN", "value": 25.5, "protocol": "CNN, 100k steps"},
-    "paper-modes": {"paper": "Other 2018", "table": "Table 1", "dataset": "ring8", "metric": "modes", "method": "GAN",
-                    "value": 6.3, "std": 0.5, "protocol": "MLP, 2,500 samples"},
+    "paper-fid": {
+        "paper": "Someone 2018",
+        "table": "Table 2",
+        "dataset": "cifar10",
+        "metric": "fid",
+        "extractor": "inception-v3-compat",
+        "method": "SN-GAN",
+        "value": 25.5,
+        "protocol": "CNN, 100k steps",
+    },
+    "paper-modes": {
+        "paper": "Other 2018",
+        "table": "Table 1",
+        "dataset": "ring8",
+        "metric": "modes",
+        "method": "GAN",
+        "value": 6.3,
+        "std": 0.5,
+        "protocol": "MLP, 2,500 samples",
+    },
 }
 
 
 def aggregate(metric, dataset_rows=2):
-    return pd.DataFrame([{"run": "r", "model": "dcgan", "loss": f"l{i}", "stabilisers": "none", "metric": metric,
-                          "label": metric, "n": 3, "mean": 30.0 + i, "ci_low": 28.0 + i, "ci_high": 32.0 + i, "mark": ""}
-                         for i in range(dataset_rows)])
+    return pd.DataFrame(
+        [
+            {
+                "run": "r",
+                "model": "dcgan",
+                "loss": f"l{i}",
+                "stabilisers": "none",
+                "metric": metric,
+                "label": metric,
+                "n": 3,
+                "mean": 30.0 + i,
+                "ci_low": 28.0 + i,
+                "ci_high": 32.0 + i,
+                "mark": "",
+            }
+            for i in range(dataset_rows)
+        ]
+    )
 
 
 def facts(name):

@@ -1,4 +1,5 @@
 """Reports rendered from the database alone: report.md, report.html (opened in headless Chromium), exports, compare."""
+
 import re
 import shutil
 import subprocess
@@ -15,9 +16,31 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def run_dir(tmp_path_factory):
     """2 seeds of a finishing configuration, one that raises and one the data never suits (skipped)."""
     out = tmp_path_factory.mktemp("report") / "toyrun"
-    assert main([*PLUGINS, "run", "--models", "toy-mlp,fault-picky", "--losses", "toy-ns,fault-raise", "--seeds", "2",
-                 "--dataset", "toy-line", "--budget", "6steps", "--checkpoints", "2", "--metrics", "mean-gap",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                *PLUGINS,
+                "run",
+                "--models",
+                "toy-mlp,fault-picky",
+                "--losses",
+                "toy-ns,fault-raise",
+                "--seeds",
+                "2",
+                "--dataset",
+                "toy-line",
+                "--budget",
+                "6steps",
+                "--checkpoints",
+                "2",
+                "--metrics",
+                "mean-gap",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -39,7 +62,16 @@ def test_the_html_report_is_self_contained(run_dir):
     assert "<link" not in page and "<script src" not in page and "@import" not in page
     images = re.findall(r'<img src="([^"]+)"', page)
     assert images and all(src.startswith("data:image/png;base64,") for src in images)
-    for section in ("summary-table", "trials-table", "curves", "throughput", "training", "snapshots", "interpolation", "manifest"):
+    for section in (
+        "summary-table",
+        "trials-table",
+        "curves",
+        "throughput",
+        "training",
+        "snapshots",
+        "interpolation",
+        "manifest",
+    ):
         assert f'id="{section}"' in page, section
     assert "toy_plugin" in page and "ganbench --plugin toy_plugin" in page  # manifest: plugins and command
 
@@ -66,8 +98,16 @@ def test_compare_labels_rows_by_run(run_dir, tmp_path, capsys):
 
 
 def chromium(*arguments, profile):
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-               f"--user-data-dir={profile}", *arguments]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={profile}",
+        *arguments,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -83,14 +123,28 @@ def test_chromium_opens_the_report_runs_its_script_without_console_errors_and_so
     assert "status-skipped" in first_trial_row  # sorted by status, descending, from the address
     assert 'aria-sort="descending"' in dom and "Results over seeds" in dom and "mean-gap" in dom
     shot = tmp_path / "report.png"
-    chromium("--screenshot=" + str(shot), "--window-size=1280,1600", "--hide-scrollbars", url, profile=tmp_path / "profile2")
+    chromium(
+        "--screenshot=" + str(shot), "--window-size=1280,1600", "--hide-scrollbars", url, profile=tmp_path / "profile2"
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
 REAL_RUNS = {
     # the issue's two reports, with built-in components and step budgets small enough for a test
-    "digits-2-seeds": ["--models", "dcgan", "--losses", "ns,hinge", "--seeds", "2", "--dataset", "digits",
-                       "--budget", "30steps", "--fid-samples", "200"],
+    "digits-2-seeds": [
+        "--models",
+        "dcgan",
+        "--losses",
+        "ns,hinge",
+        "--seeds",
+        "2",
+        "--dataset",
+        "digits",
+        "--budget",
+        "30steps",
+        "--fid-samples",
+        "200",
+    ],
     "ring8-3-seeds": ["--models", "mlp", "--losses", "ns", "--seeds", "3", "--dataset", "ring8", "--budget", "60steps"],
 }
 

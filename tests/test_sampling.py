@@ -1,4 +1,5 @@
 """Saved generators: rebuilt from installed plugins only, sampled, and interpolated (line and slerp)."""
+
 import io
 
 import pytest
@@ -11,7 +12,15 @@ from ganbench.errors import UsageError
 from ganbench.store import Store
 from ganbench.trial import PluginOptions, TrialResult, registry_for
 
-HPARAMS = {"z_dim": 2, "batch_size": 32, "optimizer": "adam", "lr_g": 0.001, "lr_d": 0.001, "betas": [0.5, 0.999], "n_critic": 1}
+HPARAMS = {
+    "z_dim": 2,
+    "batch_size": 32,
+    "optimizer": "adam",
+    "lr_g": 0.001,
+    "lr_d": 0.001,
+    "betas": [0.5, 0.999],
+    "n_critic": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +36,14 @@ def run_dir(tmp_path_factory):
         generator = toy_plugin.generator(sampling.DataShape("vector", (2,)), sampling.HParams(z_dim=2))
         buffer = io.BytesIO()
         torch.save(generator.state_dict(), buffer)
-        trial = {"id": trial_id, "model": "toy-mlp", "loss": "toy-ns", "stabilisers": "none", "seed": seed, "hparams": HPARAMS}
+        trial = {
+            "id": trial_id,
+            "model": "toy-mlp",
+            "loss": "toy-ns",
+            "stabilisers": "none",
+            "seed": seed,
+            "hparams": HPARAMS,
+        }
         store.record(trial, TrialResult(trial_id, "done", generator_state=buffer.getvalue()))
     store.close()
     return folder
@@ -50,7 +66,9 @@ def test_a_unique_prefix_finds_the_trial_and_an_ambiguous_or_unknown_one_is_refu
             sampling.resolve_trial(store, "ab")
         with pytest.raises(UsageError, match="no trial 'zzz'"):
             sampling.resolve_trial(store, "zzz")
-        saved = sampling.load_generator(store, sampling.resolve_trial(store, "abd"), registry_for(PluginOptions(modules=("toy_plugin",))))
+        saved = sampling.load_generator(
+            store, sampling.resolve_trial(store, "abd"), registry_for(PluginOptions(modules=("toy_plugin",)))
+        )
         assert saved.z_dim == 2 and saved.shape.kind == "vector"
     finally:
         store.close()
@@ -58,14 +76,22 @@ def test_a_unique_prefix_finds_the_trial_and_an_ambiguous_or_unknown_one_is_refu
 
 def test_the_sample_command_writes_samples_and_interpolations(run_dir, tmp_path):
     out = tmp_path / "s.png"
-    assert main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "abc1", "-n", "16", "--out", str(out)]) == 0
+    assert (
+        main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "abc1", "-n", "16", "--out", str(out)]) == 0
+    )
     assert Image.open(out).format == "PNG"
     path = tmp_path / "i.png"
-    assert main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "abd", "--interpolate", "--out", str(path)]) == 0
+    assert (
+        main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "abd", "--interpolate", "--out", str(path)])
+        == 0
+    )
     assert Image.open(path).size[0] > 100
 
 
 def test_an_unknown_trial_is_one_line_and_exit_2(run_dir, tmp_path, capsys):
-    assert main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "nosuch", "--out", str(tmp_path / "x.png")]) == 2
+    assert (
+        main(["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "nosuch", "--out", str(tmp_path / "x.png")])
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no trial 'nosuch'" in err and not (tmp_path / "x.png").exists()

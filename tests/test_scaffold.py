@@ -1,5 +1,6 @@
 """`ganbench new-plugin`: the package it writes installs and passes its own tests, for every kind;
 and the acceptance path of docs/plugins.md (new-plugin, pip install, list, run) works end to end."""
+
 import os
 import shutil
 import subprocess
@@ -19,7 +20,11 @@ def test_writes_a_package_and_never_overwrites(tmp_path, capsys):
     assert main(["new-plugin", "mylosses", "--kind", "loss", "--dir", str(tmp_path)]) == 0
     root = tmp_path / "mylosses"
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
-        "README.md", "pyproject.toml", "src/mylosses/__init__.py", "tests/test_mylosses.py"]
+        "README.md",
+        "pyproject.toml",
+        "src/mylosses/__init__.py",
+        "tests/test_mylosses.py",
+    ]
     assert '[project.entry-points.ganbench]\nmylosses = "mylosses"' in (root / "pyproject.toml").read_text()
     before = (root / "README.md").read_text()
     capsys.readouterr()
@@ -44,8 +49,9 @@ def test_generated_code_compiles(kind):
 
 
 def _pip(*args):
-    done = subprocess.run([sys.executable, "-m", "pip", *args, "-q", "--disable-pip-version-check"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", *args, "-q", "--disable-pip-version-check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -62,24 +68,56 @@ def test_every_kind_installs_and_passes_its_own_tests_and_the_docs_path_works(tm
     shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     packages = [str(tmp_path / name) for name in names.values()] + [str(example)]
     _pip("install", "--no-deps", "--no-build-isolation", "--target", str(site), *packages)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    }
     env.pop("GANBENCH_DISABLE_EXTERNAL_PLUGINS", None)
     env["COLUMNS"] = "300"  # one table row per trial, unwrapped
 
     tests = [str(tmp_path / name / "tests") for name in names.values()] + [str(example / "tests")]
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
 
     def ganbench(*args):
-        return subprocess.run([sys.executable, "-m", "ganbench.cli", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "ganbench.cli", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     listed = ganbench("list", "losses")
     assert listed.returncode == 0 and "mylosses" in listed.stdout and "ragan" in listed.stdout, listed.stderr
-    ran = ganbench("run", "--models", "mlp", "--losses", "mylosses", "--dataset", "ring8", "--budget", "20steps",
-                   "--checkpoints", "1", "--metrics", "mode-coverage", "--out", str(tmp_path / "run"), "--device", "cpu")
+    ran = ganbench(
+        "run",
+        "--models",
+        "mlp",
+        "--losses",
+        "mylosses",
+        "--dataset",
+        "ring8",
+        "--budget",
+        "20steps",
+        "--checkpoints",
+        "1",
+        "--metrics",
+        "mode-coverage",
+        "--out",
+        str(tmp_path / "run"),
+        "--device",
+        "cpu",
+    )
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
     rows = [line for line in ran.stdout.splitlines() if "mylosses" in line and "done" in line]
     assert rows, ran.stdout[-3000:]

@@ -1,12 +1,13 @@
 """Nothing from a results folder is ever run: weights load with weights_only=True, and plugins come
 only from installed entry points or an explicit --plugin MODULE."""
+
 import ast
 import sqlite3
 from pathlib import Path
 
 import torch
-
 import toy_plugin
+
 from ganbench.cli import main
 from ganbench.types import DataShape, HParams
 
@@ -30,7 +31,14 @@ def test_every_torch_load_is_weights_only():
 
 
 def test_no_pickle_or_dynamic_code_reads_run_folders():
-    for name in ("pickle.load", "pickle.loads", "exec", "eval", "runpy.run_path", "importlib.util.spec_from_file_location"):
+    for name in (
+        "pickle.load",
+        "pickle.loads",
+        "exec",
+        "eval",
+        "runpy.run_path",
+        "importlib.util.spec_from_file_location",
+    ):
         assert not list(calls(name)), name
     imports = [(path, call) for path, call in calls("importlib.import_module")]
     assert [path.name for path, _ in imports] == ["plugins.py"]  # --plugin MODULE, by name, from sys.path
@@ -38,8 +46,28 @@ def test_no_pickle_or_dynamic_code_reads_run_folders():
 
 def test_a_saved_generator_loads_with_weights_only_and_generates_as_trained(tmp_path):
     out = tmp_path / "run"
-    assert main(["--plugin", "toy_plugin", "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line",
-                 "--budget", "20steps", "--metrics", "mean-gap", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--plugin",
+                "toy_plugin",
+                "run",
+                "--models",
+                "toy-mlp",
+                "--losses",
+                "toy-ns",
+                "--dataset",
+                "toy-line",
+                "--budget",
+                "20steps",
+                "--metrics",
+                "mean-gap",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with sqlite3.connect(out / "results.sqlite") as db:
         [path] = db.execute("SELECT generator FROM trials").fetchone()
     state = torch.load(out / path, weights_only=True, map_location="cpu")

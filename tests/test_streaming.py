@@ -1,11 +1,12 @@
 """Streamed data sets: what training and the metrics read, and that the workers never change it."""
+
 import multiprocessing
 
 import pytest
 import torch
 
 from ganbench.streaming import GATHER_IN_PROCESS, StreamedDataset, default_workers
-from ganbench.types import DataShape, Dataset
+from ganbench.types import Dataset, DataShape
 
 SHAPE = DataShape("image", (1, 2, 2))
 
@@ -99,7 +100,7 @@ def test_closing_the_batches_stops_the_worker_processes():
 def test_no_samples_in_memory_and_reading_x_says_what_to_use():
     data = streamed(10)
     with pytest.raises(AttributeError, match="streams its samples from storage.*use gather"):
-        data.x
+        _ = data.x
     assert isinstance(data, Dataset) and len(data) == 10 and data.shape == SHAPE
 
 
@@ -111,8 +112,13 @@ def test_fingerprint_follows_the_identity_and_labels_without_reading_samples():
     base = StreamedDataset("d", Unreadable(4), SHAPE, "files v1", labels=torch.tensor([0, 1, 0, 1]))
     same = StreamedDataset("d", Unreadable(4), SHAPE, "files v1", labels=torch.tensor([0, 1, 0, 1]))
     assert base.fingerprint() == same.fingerprint()
-    assert StreamedDataset("d", Unreadable(4), SHAPE, "files v2", labels=base.labels).fingerprint() != base.fingerprint()
-    assert StreamedDataset("d", Unreadable(4), SHAPE, "files v1", labels=base.labels.flip(0)).fingerprint() != base.fingerprint()
+    assert (
+        StreamedDataset("d", Unreadable(4), SHAPE, "files v2", labels=base.labels).fingerprint() != base.fingerprint()
+    )
+    assert (
+        StreamedDataset("d", Unreadable(4), SHAPE, "files v1", labels=base.labels.flip(0)).fingerprint()
+        != base.fingerprint()
+    )
 
 
 def test_to_gives_a_moved_copy_and_pins_memory_only_for_cuda():

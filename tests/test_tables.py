@@ -1,4 +1,5 @@
 """Aggregation over seeds: Student t intervals, Welch's t-test marks, unfinished trials kept visible."""
+
 import math
 
 import pandas as pd
@@ -14,15 +15,36 @@ def values_frame(groups, metric="fid[x]", higher=False):
     rows = []
     for (model, loss), values in groups.items():
         for seed, value in enumerate(values):
-            rows.append({"run": "r", "model": model, "loss": loss, "stabilisers": "none", "seed": seed,
-                         "trial": f"{model}{loss}{seed}", "metric": metric, "label": metric, "value": value,
-                         "higher_is_better": higher})
+            rows.append(
+                {
+                    "run": "r",
+                    "model": model,
+                    "loss": loss,
+                    "stabilisers": "none",
+                    "seed": seed,
+                    "trial": f"{model}{loss}{seed}",
+                    "metric": metric,
+                    "label": metric,
+                    "value": value,
+                    "higher_is_better": higher,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def trials_frame(values, extra=()):
-    rows = [{"run": "r", "model": r.model, "loss": r.loss, "stabilisers": r.stabilisers, "seed": r.seed,
-             "status": "done", "reason": ""} for r in values.itertuples()]
+    rows = [
+        {
+            "run": "r",
+            "model": r.model,
+            "loss": r.loss,
+            "stabilisers": r.stabilisers,
+            "seed": r.seed,
+            "status": "done",
+            "reason": "",
+        }
+        for r in values.itertuples()
+    ]
     return pd.DataFrame(rows + list(extra))
 
 
@@ -38,7 +60,9 @@ def test_the_interval_is_student_t_with_n_minus_1_degrees_of_freedom():
 
 
 def test_a_clear_winner_is_marked_alone_and_direction_comes_from_the_rows():
-    values = values_frame({("a", "ns"): [10.0, 10.5, 9.5], ("b", "ns"): [30.0, 31.0, 29.0], ("c", "ns"): [50.0, 51.0, 49.0]})
+    values = values_frame(
+        {("a", "ns"): [10.0, 10.5, 9.5], ("b", "ns"): [30.0, 31.0, 29.0], ("c", "ns"): [50.0, 51.0, 49.0]}
+    )
     aggregate = tables.aggregate(values, trials_frame(values), KEYS)
     assert marks(aggregate) == {"a/ns": "best", "b/ns": "", "c/ns": ""}
     assert aggregate.loc[aggregate["model"] == "a", "p_vs_runner_up"].iloc[0] < 0.05
@@ -47,7 +71,9 @@ def test_a_clear_winner_is_marked_alone_and_direction_comes_from_the_rows():
 
 
 def test_entries_the_welch_test_cannot_separate_are_marked_together():
-    values = values_frame({("a", "ns"): [10.0, 14.0, 6.0], ("b", "ns"): [11.0, 16.0, 7.0], ("c", "ns"): [90.0, 91.0, 89.0]})
+    values = values_frame(
+        {("a", "ns"): [10.0, 14.0, 6.0], ("b", "ns"): [11.0, 16.0, 7.0], ("c", "ns"): [90.0, 91.0, 89.0]}
+    )
     aggregate = tables.aggregate(values, trials_frame(values), KEYS)
     assert marks(aggregate) == {"a/ns": "tied", "b/ns": "tied", "c/ns": ""}
 
@@ -68,10 +94,35 @@ def test_constant_seeds_tie_when_equal_and_separate_when_not():
 
 def test_configurations_count_finished_seeds_and_keep_every_reason():
     values = values_frame({("a", "ns"): [1.0, 2.0]})
-    extra = [{"run": "r", "model": "a", "loss": "ns", "stabilisers": "none", "seed": 2, "status": "diverged",
-              "reason": "loss not finite at step 7"},
-             {"run": "r", "model": "p", "loss": "ns", "stabilisers": "none", "seed": 0, "status": "skipped", "reason": "images only"},
-             {"run": "r", "model": "p", "loss": "ns", "stabilisers": "none", "seed": 1, "status": "skipped", "reason": "images only"}]
+    extra = [
+        {
+            "run": "r",
+            "model": "a",
+            "loss": "ns",
+            "stabilisers": "none",
+            "seed": 2,
+            "status": "diverged",
+            "reason": "loss not finite at step 7",
+        },
+        {
+            "run": "r",
+            "model": "p",
+            "loss": "ns",
+            "stabilisers": "none",
+            "seed": 0,
+            "status": "skipped",
+            "reason": "images only",
+        },
+        {
+            "run": "r",
+            "model": "p",
+            "loss": "ns",
+            "stabilisers": "none",
+            "seed": 1,
+            "status": "skipped",
+            "reason": "images only",
+        },
+    ]
     configs = tables.configurations(trials_frame(values, extra), KEYS).set_index("model")
     assert (configs.loc["a", "seeds"], configs.loc["a", "finished"]) == (3, 2)
     assert configs.loc["a", "notes"] == "diverged (seed 2): loss not finite at step 7"

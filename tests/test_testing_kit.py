@@ -1,10 +1,10 @@
 """ganbench.testing: the `ganbench_plugins` fixture (from the pytest11 entry point) and its helpers."""
+
 import types
 
 import pytest
-import torch
-
 import toy_plugin
+
 from ganbench import hookimpl
 from ganbench.errors import UsageError
 from ganbench.testing import PluginKit, assert_trial_ok, run_tiny_trial
@@ -20,7 +20,14 @@ def test_the_fixture_comes_from_the_installed_pytest_plugin(pytestconfig):
 
 def test_built_ins_only_until_something_is_registered(ganbench_plugins):
     registry = ganbench_plugins.registry
-    assert {p.name for p in registry.plugins.loaded} <= {"models", "losses", "stabilisers", "datasets", "metrics", "executors"}
+    assert {p.name for p in registry.plugins.loaded} <= {
+        "models",
+        "losses",
+        "stabilisers",
+        "datasets",
+        "metrics",
+        "executors",
+    }
     assert all(p.builtin for p in registry.plugins.loaded)
 
 
@@ -61,11 +68,13 @@ def test_a_plugin_that_fails_to_load_fails_the_test(ganbench_plugins):
 
     ganbench_plugins.register(Broken())
     with pytest.raises(UsageError, match="cannot list my models"):
-        ganbench_plugins.registry
+        _ = ganbench_plugins.registry
 
 
 def test_assert_trial_ok_names_what_went_wrong():
-    assert_trial_ok(run_tiny_trial("toy-mlp", "toy-ns", dataset="toy-line", plugins=PluginOptions(modules=("toy_plugin",))))
+    assert_trial_ok(
+        run_tiny_trial("toy-mlp", "toy-ns", dataset="toy-line", plugins=PluginOptions(modules=("toy_plugin",)))
+    )
     with pytest.raises(AssertionError, match="ended 'diverged': d_loss is not finite"):
         assert_trial_ok(TrialResult("x", "diverged", "d_loss is not finite at step 3"))
 

@@ -1,4 +1,5 @@
 """The run's time split: its parts add up to the wall time, and training is what the trials report."""
+
 import sqlite3
 import time
 
@@ -27,8 +28,30 @@ def test_parallel_trials_are_worker_seconds_without_an_other_part():
 def test_a_run_stores_its_split_and_the_report_states_it(tmp_path):
     out = tmp_path / "run"
     before = time.perf_counter()
-    assert main(["--plugin", "toy_plugin", "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line",
-                 "--budget", "30steps", "--seeds", "2", "--metrics", "mean-gap", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--plugin",
+                "toy_plugin",
+                "run",
+                "--models",
+                "toy-mlp",
+                "--losses",
+                "toy-ns",
+                "--dataset",
+                "toy-line",
+                "--budget",
+                "30steps",
+                "--seeds",
+                "2",
+                "--metrics",
+                "mean-gap",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     wall = time.perf_counter() - before
     store = Store.open_existing(out)
     split = TimeSplit(**store.get("time_split"))

@@ -1,10 +1,11 @@
 """The training step and loop, through the real trial path, with tiny test plugins."""
+
 import dataclasses
 import math
 
 import pytest
-
 import spy_plugin
+
 from ganbench.budget import Budget
 from ganbench.testing import run_tiny_trial
 from ganbench.trial import PluginOptions
@@ -61,16 +62,24 @@ def test_time_budget_ends_within_two_percent_or_one_step():
 
 
 def _job_fields(result):
-    from ganbench.testing import registry_for
-    from ganbench.trial import SessionKey, TrialJob
-    from ganbench.types import DataOptions
-
     import tempfile
+
+    from ganbench.testing import registry_for
+    from ganbench.trial import SessionKey
+    from ganbench.types import DataOptions
 
     key = SessionKey(PLUGINS, "toy-line", DataOptions(download=False), "cpu", (), (), tempfile.gettempdir())
     spec = registry_for(PLUGINS).get("models", "toy-mlp")
-    return dict(model="toy-mlp", loss="toy-ns", stabilisers=(), seed=0, hparams=spec.hparams.as_dict(),
-                budget=Budget("steps", 1), checkpoints=2, session=key)
+    return dict(
+        model="toy-mlp",
+        loss="toy-ns",
+        stabilisers=(),
+        seed=0,
+        hparams=spec.hparams.as_dict(),
+        budget=Budget("steps", 1),
+        checkpoints=2,
+        session=key,
+    )
 
 
 def test_divergence_is_recorded_with_its_step():
@@ -159,8 +168,15 @@ def test_a_streamed_data_set_trains_the_same_whatever_its_workers_and_stops_them
     write_images(tmp_path)
     before = set(multiprocessing.active_children())
     results = [
-        tiny(model="dcgan", loss="toy-ns", dataset=f"folder:{tmp_path}", steps=6, metrics=("mean-gap",),
-             hparams={"batch_size": 16}, data=DataOptions(download=False, image_size=16, workers=workers))
+        tiny(
+            model="dcgan",
+            loss="toy-ns",
+            dataset=f"folder:{tmp_path}",
+            steps=6,
+            metrics=("mean-gap",),
+            hparams={"batch_size": 16},
+            data=DataOptions(download=False, image_size=16, workers=workers),
+        )
         for workers in (0, 2)
     ]
     assert [r.status for r in results] == ["done", "done"], results[0].reason
@@ -177,8 +193,14 @@ def test_a_trial_that_fails_still_stops_its_data_workers(tmp_path, opened_batche
 
     write_images(tmp_path)
     before = set(multiprocessing.active_children())
-    result = tiny(model="dcgan", loss="nan-loss", dataset=f"folder:{tmp_path}", steps=20,
-                  hparams={"batch_size": 8}, data=DataOptions(download=False, image_size=16, workers=2))
+    result = tiny(
+        model="dcgan",
+        loss="nan-loss",
+        dataset=f"folder:{tmp_path}",
+        steps=20,
+        hparams={"batch_size": 8},
+        data=DataOptions(download=False, image_size=16, workers=2),
+    )
     assert result.status == "diverged"
     [batches] = opened_batches
     assert batches.gi_frame is None and set(multiprocessing.active_children()) - before == set()
@@ -206,8 +228,14 @@ def test_an_image_damaged_past_its_header_fails_the_trial_in_one_line_naming_it(
     write_images(tmp_path, n=8)
     whole = (tmp_path / "0.png").read_bytes()
     (tmp_path / "0.png").write_bytes(whole[: len(whole) // 2])  # the header reads; the pixels do not
-    result = tiny(model="dcgan", loss="toy-ns", dataset=f"folder:{tmp_path}", steps=3,
-                  hparams={"batch_size": 8}, data=DataOptions(download=False, image_size=16, workers=1))
+    result = tiny(
+        model="dcgan",
+        loss="toy-ns",
+        dataset=f"folder:{tmp_path}",
+        steps=3,
+        hparams={"batch_size": 8},
+        data=DataOptions(download=False, image_size=16, workers=1),
+    )
     assert result.status == "error"
     assert result.reason.startswith(f"UsageError: folder: cannot decode image {tmp_path / '0.png'}")
     assert "\n" not in result.reason and "Traceback" in result.traceback
@@ -215,6 +243,7 @@ def test_an_image_damaged_past_its_header_fails_the_trial_in_one_line_naming_it(
 
 def test_a_loader_slow_to_start_spends_none_of_a_time_budget():
     import toy_plugin
+
     from ganbench.trial import TrialJob, run_trial
 
     budget = 1.0

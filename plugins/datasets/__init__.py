@@ -13,6 +13,7 @@ One module per concern:
 
 Loading is lazy: ``load(options)`` reads files only when a run asks for that data set.
 """
+
 from ganbench import hookimpl
 from ganbench.types import DatasetSpec
 
@@ -20,8 +21,14 @@ from . import catalogue, cifar, digits, folder, idx, mixtures, stacked_mnist
 
 
 def _spec(name: str, load, kind: str = "image", takes_argument: bool = False) -> DatasetSpec:
-    return DatasetSpec(name=name, description=catalogue.description(name), load=load, kind=kind,
-                       takes_argument=takes_argument, source=catalogue.source(name))
+    return DatasetSpec(
+        name=name,
+        description=catalogue.description(name),
+        load=load,
+        kind=kind,
+        takes_argument=takes_argument,
+        source=catalogue.source(name),
+    )
 
 
 @hookimpl

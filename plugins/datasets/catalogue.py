@@ -1,4 +1,5 @@
 """What registries/datasets.toml says about a data set, and checking files against it."""
+
 from __future__ import annotations
 
 import functools
@@ -27,8 +28,11 @@ def description(name: str) -> str:
 def source(name: str) -> str:
     """A one-line citation: what to cite, then the licence."""
     found = entry(name)
-    parts = [found.get("citation", ""), found.get("source", "") if not found.get("citation") else "",
-             f"licence: {found['licence']}" if found.get("licence") else ""]
+    parts = [
+        found.get("citation", ""),
+        found.get("source", "") if not found.get("citation") else "",
+        f"licence: {found['licence']}" if found.get("licence") else "",
+    ]
     return "; ".join(part for part in parts if part)
 
 

@@ -4,6 +4,7 @@ Found as torchvision leaves it (``ROOT/cifar-10-batches-py``), extracted from
 ``ROOT/cifar-10-python.tar.gz`` when that archive lies there (its md5 checked against
 registries/datasets.toml first), or downloaded into ROOT when ``DataOptions.download`` allows.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """``digits``: scikit-learn's bundled 8x8 handwritten digits, the default data set (no download)."""
+
 from __future__ import annotations
 
 import torch

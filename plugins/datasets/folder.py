@@ -12,6 +12,7 @@ lists the files and reads each one's header (a file that is not an image is bad 
 before any training), and training decodes batches in DataLoader workers
 (:class:`ganbench.streaming.StreamedDataset`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,7 @@ def images_below(folder: Path) -> list[Path]:
 
 def find_images(root: Path) -> tuple[list[Path], list[int], tuple[str, ...]]:
     """(files, labels, class names) from class sub-folders, or the flat folder as one class."""
-    classes = [(d.name, images_below(d)) for d in sorted(root.iterdir())
-               if d.is_dir() and not d.name.startswith(".")]
+    classes = [(d.name, images_below(d)) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
     classes = [(name, files) for name, files in classes if files]
     if not classes:
         classes = [(root.resolve().name or "images", sorted(p for p in root.iterdir() if is_image(p)))]
@@ -115,7 +115,7 @@ def load(options: DataOptions) -> StreamedDataset:
         labels=torch.tensor(labels, dtype=torch.int64) if labelled else None,
         class_names=class_names if labelled else (),
         source=f"folder {root.resolve()} ({len(files):,} images, "
-               f"{f'{len(class_names)} classes' if labelled else 'unlabelled'}); {catalogue.source('folder')}",
+        f"{f'{len(class_names)} classes' if labelled else 'unlabelled'}); {catalogue.source('folder')}",
         workers=options.workers,
     )
 

@@ -7,6 +7,7 @@ the test (``t10k-*``) pair; ``Dataset.source`` says which. Every file is checked
 md5 in registries/datasets.toml. Without files, torchvision downloads the training split
 into ``ROOT/MNIST`` when ``DataOptions.download`` allows.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -76,10 +77,15 @@ def read_raw(name: str, options: DataOptions) -> RawDigits:
         if images.ndim != 3 or labels.shape != images.shape[:1]:
             raise UsageError(f"{name}: {images_path} and {labels_path} do not hold matching images and labels")
         origin = f"{split} split ({len(labels):,} images) from {images_path.parent}"
-        return RawDigits(torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin)
+        return RawDigits(
+            torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin
+        )
     fetched = fetch(name, root, options.download)
-    return RawDigits(fetched.data.unsqueeze(1), fetched.targets.to(torch.int64),
-                     f"train split ({len(fetched.targets):,} images) from {fetched.raw_folder}")
+    return RawDigits(
+        fetched.data.unsqueeze(1),
+        fetched.targets.to(torch.int64),
+        f"train split ({len(fetched.targets):,} images) from {fetched.raw_folder}",
+    )
 
 
 def fetch(name: str, root: Path, download: bool) -> tv.MNIST:

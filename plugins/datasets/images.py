@@ -1,4 +1,5 @@
 """Shared image handling: the requested side, resizing, and scaling to [-1, 1]."""
+
 from __future__ import annotations
 
 import torch

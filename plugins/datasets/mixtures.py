@@ -6,6 +6,7 @@ metric (nearest mode, "high quality" within 3 std) reads. 100,000 points from a 
 each from a component chosen uniformly at random, so ``Dataset.sample`` draws
 fresh-looking points and every run sees the same data.
 """
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ split), each channel an MNIST image drawn uniformly at random with a fixed seed.
 is the three digits read as a number, ``100 * red + 10 * green + blue``, so class ``"042"``
 is a 0 over a 4 over a 2.
 """
+
 from __future__ import annotations
 
 import torch

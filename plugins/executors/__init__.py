@@ -9,6 +9,7 @@ One module each:
 Whatever the executor, results come back to the driver as :class:`~ganbench.trial.TrialResult` s
 (pictures and weights included, as bytes) and the driver alone writes the database.
 """
+
 from ganbench import hookimpl
 
 from . import local, pool, ray_tasks

@@ -3,6 +3,7 @@
 Kept apart from pool.py so the pieces that must happen before torch touches the GPU or
 starts its thread pools read in one place.
 """
+
 from __future__ import annotations
 
 import os

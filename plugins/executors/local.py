@@ -1,4 +1,5 @@
 """``local``: trials one after another in this process, with live progress (the default)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,5 +34,6 @@ def make(options: Mapping[str, Any]) -> LocalExecutor:
 
 
 def spec() -> ExecutorSpec:
-    return ExecutorSpec(name="local", description="trials one after another in this process, with live progress",
-                        factory=make)
+    return ExecutorSpec(
+        name="local", description="trials one after another in this process, with live progress", factory=make
+    )

@@ -11,6 +11,7 @@ that dies (a segfault, the OOM killer) breaks the pool: the trials it and its si
 running are recorded as errors, a fresh pool runs the rest. Ctrl-C stops the workers and
 records the trials in flight as interrupted.
 """
+
 from __future__ import annotations
 
 import concurrent.futures as futures
@@ -60,12 +61,13 @@ class PoolExecutor(Executor):
                     pool = None
         except KeyboardInterrupt:  # while waiting, or thrown in at a yield by the runner
             # A trial that finished but was not yet handed over keeps its result.
-            raise Interrupted([
-                _result(job, future) if future.done() else interrupted(job) for future, job in in_flight.items()
-            ]) from None
+            raise Interrupted(
+                [_result(job, future) if future.done() else interrupted(job) for future, job in in_flight.items()]
+            ) from None
         finally:
             if pool is not None:
                 _stop(pool)
+
 
 def _start(workers: int, gpus: list[str], threads: int) -> futures.ProcessPoolExecutor:
     context = multiprocessing.get_context("spawn")
@@ -91,8 +93,10 @@ def _result(job, future: futures.Future) -> TrialResult:
     if error is None:
         return future.result()
     if isinstance(error, BrokenProcessPool):
-        reason = ("a worker process died while this trial ran (killed, out of memory or crashed), "
-                  "taking the pool down; run the same command again to redo it")
+        reason = (
+            "a worker process died while this trial ran (killed, out of memory or crashed), "
+            "taking the pool down; run the same command again to redo it"
+        )
     else:  # run_trial records failures itself: this is the transport failing (e.g. a result that will not pickle)
         reason = f"{type(error).__name__}: {error} (in the pool executor)"
     return TrialResult(job.id, "error", reason, "".join(traceback.format_exception(error)))

@@ -11,6 +11,7 @@ ganbench, the plugins named with ``--plugin`` and the data set (or a way to down
 At most as many trials are in flight as the cluster has GPUs (or CPUs), so Ctrl-C can say
 which trials were cut short and ``--fail-fast`` wastes little.
 """
+
 from __future__ import annotations
 
 import os
@@ -83,7 +84,9 @@ def connect(address: str | None):
     except ImportError:
         raise UsageError(INSTALL) from None
     if address is not None and not ADDRESS.match(address):
-        raise UsageError(f"--address {address}: give auto, HOST:PORT or ray://HOST:PORT (or leave it out for a local Ray)")
+        raise UsageError(
+            f"--address {address}: give auto, HOST:PORT or ray://HOST:PORT (or leave it out for a local Ray)"
+        )
     if ray.is_initialized():  # the caller connected already (a notebook, a test)
         return ray, False
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}

@@ -4,6 +4,7 @@
 ``hinge`` (Lim & Ye 2017; Miyato et al. 2018) and ``lsgan`` (Mao et al. 2017), all on raw
 critic scores: see :mod:`ganbench_plugins.losses.standard`.
 """
+
 from ganbench import hookimpl
 
 from . import standard

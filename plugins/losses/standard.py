@@ -13,6 +13,7 @@ would be log(0) = -inf).
 The labelled losses (minimax, ns, lsgan) accept ``real_target=``: one-sided label smoothing
 (Salimans et al. 2016) asks D for 0.9 instead of 1 on real samples; fake samples keep 0.
 """
+
 from __future__ import annotations
 
 import torch

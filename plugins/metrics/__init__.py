@@ -14,6 +14,7 @@ Metric options (``MetricContext.options``): ``fid_samples``, ``fid_reference_sam
 ``fid_extractor``, ``fid_weights``, ``kid_subsets``, ``coverage_samples``, ``mode_samples``,
 ``stacked_samples``; each module's docstring gives its default.
 """
+
 from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
@@ -24,39 +25,56 @@ from . import classes, fid, fidelity_extra, modes2d, stacked
 def ganbench_metrics():
     return [
         MetricSpec(
-            name="fid", description="Fréchet distance between generated and real features, via torch-fidelity",
-            factory=fid.FID, applies_to=fid.applies_to,
+            name="fid",
+            description="Fréchet distance between generated and real features, via torch-fidelity",
+            factory=fid.FID,
+            applies_to=fid.applies_to,
             source="Heusel et al. 2017, GANs trained by a two time-scale update rule converge to a local Nash "
-                   "equilibrium (arXiv:1706.08500); torch-fidelity (Obukhov et al.)",
+            "equilibrium (arXiv:1706.08500); torch-fidelity (Obukhov et al.)",
         ),
         MetricSpec(
-            name="kid", description="kernel (MMD) distance between generated and real features, via torch-fidelity",
-            factory=fidelity_extra.KID, applies_to=fid.applies_to, default=False,
+            name="kid",
+            description="kernel (MMD) distance between generated and real features, via torch-fidelity",
+            factory=fidelity_extra.KID,
+            applies_to=fid.applies_to,
+            default=False,
             source="Binkowski et al. 2018, Demystifying MMD GANs (arXiv:1801.01401)",
         ),
         MetricSpec(
-            name="inception-score", description="Inception Score of the generated images, via torch-fidelity",
-            factory=fidelity_extra.InceptionScore, applies_to=fid.applies_to, default=False,
+            name="inception-score",
+            description="Inception Score of the generated images, via torch-fidelity",
+            factory=fidelity_extra.InceptionScore,
+            applies_to=fid.applies_to,
+            default=False,
             source="Salimans et al. 2016, Improved techniques for training GANs (arXiv:1606.03498)",
         ),
         MetricSpec(
-            name="precision-recall", description="k-NN precision and recall of generated vs real features",
-            factory=fidelity_extra.PrecisionRecall, applies_to=fid.applies_to, default=False,
+            name="precision-recall",
+            description="k-NN precision and recall of generated vs real features",
+            factory=fidelity_extra.PrecisionRecall,
+            applies_to=fid.applies_to,
+            default=False,
             source="Kynkäänniemi et al. 2019, Improved precision and recall metric (arXiv:1904.06991)",
         ),
         MetricSpec(
-            name="mode-coverage", description="modes captured, % high-quality samples, reverse KL on a Gaussian mixture",
-            factory=modes2d.ModeCoverage, applies_to=modes2d.applies_to,
+            name="mode-coverage",
+            description="modes captured, % high-quality samples, reverse KL on a Gaussian mixture",
+            factory=modes2d.ModeCoverage,
+            applies_to=modes2d.applies_to,
             source="Srivastava et al. 2017, VEEGAN (arXiv:1705.07761); Lin et al. 2018, PacGAN (arXiv:1712.04086)",
         ),
         MetricSpec(
-            name="class-coverage", description="classes generated and KL to the real class frequencies, by a trained classifier",
-            factory=classes.ClassCoverage, applies_to=classes.applies_to,
+            name="class-coverage",
+            description="classes generated and KL to the real class frequencies, by a trained classifier",
+            factory=classes.ClassCoverage,
+            applies_to=classes.applies_to,
             source="classifier-based mode counting as in Che et al. 2017, Mode regularized GANs (arXiv:1612.02136)",
         ),
         MetricSpec(
-            name="stacked-mnist-modes", description="Stacked MNIST: triples of digits covered (of 1,000) and reverse KL",
-            factory=stacked.StackedModes, applies_to=stacked.applies_to,
+            name="stacked-mnist-modes",
+            description="Stacked MNIST: triples of digits covered (of 1,000) and reverse KL",
+            factory=stacked.StackedModes,
+            applies_to=stacked.applies_to,
             source="Metz et al. 2017, Unrolled GANs (arXiv:1611.02163); Lin et al. 2018, PacGAN (arXiv:1712.04086)",
         ),
     ]

@@ -12,6 +12,7 @@ frequencies q; p are the real data's class frequencies.
   direction used by PacGAN/VEEGAN, finite when classes are missing, 0 when the generated
   class frequencies equal the real ones.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -19,6 +19,7 @@ standard ``inception-v3-compat`` otherwise; ``fid_weights`` names a local Incept
 file. Without that file and without a network connection :class:`FeatureWeightsUnavailable`
 says so in one line.
 """
+
 from __future__ import annotations
 
 import os
@@ -122,13 +123,20 @@ class Extractor:
     net: feature_net.TrainedNet | None = None
 
     def fidelity_kwargs(self, cache_root: str) -> dict[str, Any]:
-        return dict(feature_extractor=self.name, cuda=self.cuda, cache_root=cache_root, verbose=False,
-                    save_cpu_ram=True,  # no DataLoader worker processes, precision/recall in parts
-                    batch_size=500, **self.kwargs)
+        return dict(
+            feature_extractor=self.name,
+            cuda=self.cuda,
+            cache_root=cache_root,
+            verbose=False,
+            save_cpu_ram=True,  # no DataLoader worker processes, precision/recall in parts
+            batch_size=500,
+            **self.kwargs,
+        )
 
 
-def choose(context: MetricContext, trained: feature_net.TrainedNet | None = None,
-           per_channel: bool = False) -> Extractor:
+def choose(
+    context: MetricContext, trained: feature_net.TrainedNet | None = None, per_channel: bool = False
+) -> Extractor:
     """The extractor ``options["fid_extractor"]`` asks for ('auto', 'ganbench' or 'inception-v3-compat')."""
     dataset, options = context.dataset, context.options
     wanted = str(options.get("fid_extractor", "auto"))
@@ -153,8 +161,10 @@ def has_labelled_images(dataset: Dataset) -> bool:
 
 def inception_kwargs(weights: str | None) -> dict[str, Any]:
     """torch-fidelity's Inception, loaded once now so that missing weights fail here, in one line."""
-    fix = ("pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth), run once on a "
-           "connected machine, or measure throughput alone with --metrics none")
+    fix = (
+        "pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth), run once on a "
+        "connected machine, or measure throughput alone with --metrics none"
+    )
     kwargs: dict[str, Any] = {}
     if weights:
         if not os.path.isfile(weights):
@@ -163,7 +173,8 @@ def inception_kwargs(weights: str | None) -> dict[str, Any]:
             torch.load(weights, map_location="cpu", weights_only=True)
         except Exception as error:
             raise FeatureWeightsUnavailable(
-                f"{INCEPTION} weights could not be read from '{weights}' ({_first_line(error)}); {fix}") from None
+                f"{INCEPTION} weights could not be read from '{weights}' ({_first_line(error)}); {fix}"
+            ) from None
         kwargs["feature_extractor_weights_path"] = os.path.abspath(weights)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)

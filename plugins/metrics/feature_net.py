@@ -14,6 +14,7 @@ The network works at a fixed resolution (``WORK_SIZE``): inputs of any side are 
 first, which keeps a 32x32 MNIST classification as cheap as a 16x16 one (Stacked MNIST
 classifies 78,000 digits at every checkpoint).
 """
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,12 @@ class FeatureNet(nn.Module):
             return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
         self.body = nn.Sequential(
-            *block(in_channels, 32), nn.MaxPool2d(2),
-            *block(32, 64), nn.MaxPool2d(2),
-            *block(64, 64), nn.Flatten(),  # where a stroke is matters: no global pooling
+            *block(in_channels, 32),
+            nn.MaxPool2d(2),
+            *block(32, 64),
+            nn.MaxPool2d(2),
+            *block(64, 64),
+            nn.Flatten(),  # where a stroke is matters: no global pooling
         )
         self.embed = nn.Linear(64 * (WORK_SIZE // 4) ** 2, FEATURE_DIM)
         self.head = nn.Sequential(nn.ReLU(), nn.Dropout(0.2), nn.Linear(FEATURE_DIM, num_classes))
@@ -61,8 +65,9 @@ class FeatureNet(nn.Module):
     def resize(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] == WORK_SIZE and x.shape[-2] == WORK_SIZE:
             return x
-        return F.interpolate(x, size=(WORK_SIZE, WORK_SIZE), mode="bilinear", align_corners=False,
-                             antialias=x.shape[-1] > WORK_SIZE)
+        return F.interpolate(
+            x, size=(WORK_SIZE, WORK_SIZE), mode="bilinear", align_corners=False, antialias=x.shape[-1] > WORK_SIZE
+        )
 
     def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, C, H, W) in [-1, 1] -> ((N, FEATURE_DIM) features, (N, classes) logits)."""
@@ -106,16 +111,30 @@ def load_or_train(dataset: Dataset, cache_dir: str, device: torch.device | str =
         saved = torch.load(path, map_location="cpu", weights_only=True)
         net = FeatureNet(saved["in_channels"], saved["num_classes"])
         net.load_state_dict(saved["state_dict"])
-        return TrainedNet(net.to(device).eval(), key, saved["heldout_accuracy"], saved["heldout_n"],
-                          saved["train_n"], 0.0, cached=True)
+        return TrainedNet(
+            net.to(device).eval(),
+            key,
+            saved["heldout_accuracy"],
+            saved["heldout_n"],
+            saved["train_n"],
+            0.0,
+            cached=True,
+        )
     trained = train(dataset, device, seed)
     trained.key = key
-    _save_atomically({
-        "state_dict": {k: v.cpu() for k, v in trained.net.state_dict().items()},
-        "in_channels": trained.net.in_channels, "num_classes": trained.net.num_classes,
-        "heldout_accuracy": trained.heldout_accuracy, "heldout_n": trained.heldout_n,
-        "train_n": trained.train_n, "arch_version": ARCH_VERSION, "dataset": dataset.name,
-    }, path)
+    _save_atomically(
+        {
+            "state_dict": {k: v.cpu() for k, v in trained.net.state_dict().items()},
+            "in_channels": trained.net.in_channels,
+            "num_classes": trained.net.num_classes,
+            "heldout_accuracy": trained.heldout_accuracy,
+            "heldout_n": trained.heldout_n,
+            "train_n": trained.train_n,
+            "arch_version": ARCH_VERSION,
+            "dataset": dataset.name,
+        },
+        path,
+    )
     return trained
 
 
@@ -130,8 +149,9 @@ def split(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return order[heldout:][:MAX_TRAIN], order[:heldout]
 
 
-def train(dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0,
-          steps: int | None = None, batch_size: int = 128) -> TrainedNet:
+def train(
+    dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0, steps: int | None = None, batch_size: int = 128
+) -> TrainedNet:
     """Train a fresh network on ``dataset`` (deterministic given the seed) and measure it on the held-out split."""
     started = time.perf_counter()
     device = torch.device(device)
@@ -159,8 +179,9 @@ def train(dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0,
     net.eval()
     predicted = net.predict(dataset.gather(heldout_index))
     accuracy = (predicted.cpu() == labels[heldout_index]).float().mean().item()
-    return TrainedNet(net, "", accuracy, len(heldout_index), len(train_index),
-                      time.perf_counter() - started, cached=False)
+    return TrainedNet(
+        net, "", accuracy, len(heldout_index), len(train_index), time.perf_counter() - started, cached=False
+    )
 
 
 def augment(x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:

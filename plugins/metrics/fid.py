@@ -10,6 +10,7 @@ has, at most 10,000: enough for a stable estimate on small sets and quick on a C
 published protocol uses 50,000), ``fid_reference_samples`` real images (default: all, at
 most 50,000), ``fid_extractor`` and ``fid_weights`` (see ``extractor.py``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -54,11 +55,20 @@ class FID(Metric):
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         fake = ImageTensors(extractors.to_uint8(sample(self.n)))
         result = torch_fidelity.calculate_metrics(
-            input1=fake, fid=True, **self.reference.inputs(),
+            input1=fake,
+            fid=True,
+            **self.reference.inputs(),
             **self.extractor.fidelity_kwargs(self.reference.cache_root),
         )
-        return [Measurement("fid", float(result[KEY_METRIC_FID]), higher_is_better=False,
-                            extractor=self.extractor.label, n_samples=self.n)]
+        return [
+            Measurement(
+                "fid",
+                float(result[KEY_METRIC_FID]),
+                higher_is_better=False,
+                extractor=self.extractor.label,
+                n_samples=self.n,
+            )
+        ]
 
 
 def choose_extractor(context: MetricContext) -> extractors.Extractor:

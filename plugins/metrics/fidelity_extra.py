@@ -15,6 +15,7 @@ precision/recall. Generated images are input1, the cached real reference input2
 
 Sample counts follow ``fid_samples``, as for FID.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -58,7 +59,8 @@ class _FidelityMetric(Metric):
         fake = ImageTensors(extractors.to_uint8(sample(self.n)))
         real = self.reference.inputs() if self.needs_reference else {}
         return torch_fidelity.calculate_metrics(
-            input1=fake, **real, **self.kwargs, **self.extractor.fidelity_kwargs(self.reference.cache_root))
+            input1=fake, **real, **self.kwargs, **self.extractor.fidelity_kwargs(self.reference.cache_root)
+        )
 
     def measurement(self, name: str, value: float, higher_is_better: bool) -> Measurement:
         return Measurement(name, float(value), higher_is_better, extractor=self.extractor.label, n_samples=self.n)
@@ -91,5 +93,7 @@ class PrecisionRecall(_FidelityMetric):
 
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         result = self.measure(sample)
-        return [self.measurement("precision", result[KEY_METRIC_PRECISION], True),
-                self.measurement("recall", result[KEY_METRIC_RECALL], True)]
+        return [
+            self.measurement("precision", result[KEY_METRIC_PRECISION], True),
+            self.measurement("recall", result[KEY_METRIC_RECALL], True),
+        ]

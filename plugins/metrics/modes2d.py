@@ -14,6 +14,7 @@ isotropic Gaussian that holds for 1 - exp(-9/2) = 98.9 % of real samples). Then
   perfectly even coverage and log K when every high-quality sample sits on one mode. With no
   high-quality sample at all P_gen is undefined and the worst value, log K, is reported.
 """
+
 from __future__ import annotations
 
 import math

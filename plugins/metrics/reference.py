@@ -6,6 +6,7 @@ the subset drawn from it, its size and the image side, and torch-fidelity append
 extractor's name. So the statistics are computed once per (data, subset, image size,
 extractor) and every later run, trial and checkpoint reads them back.
 """
+
 from __future__ import annotations
 
 import os
@@ -104,8 +105,12 @@ class Reference:
         before = self.cached_files()
         images = self.images()
         torch_fidelity.calculate_metrics(
-            input1=images, input1_cache_name=self.cache_name, input2=images, input2_cache_name=self.cache_name,
-            **metric, **extractor.fidelity_kwargs(self.cache_root),
+            input1=images,
+            input1_cache_name=self.cache_name,
+            input2=images,
+            input2_cache_name=self.cache_name,
+            **metric,
+            **extractor.fidelity_kwargs(self.cache_root),
         )
         self.computed = self.cached_files() != before
         self.seconds = time.perf_counter() - started

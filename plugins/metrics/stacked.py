@@ -13,6 +13,7 @@ on training digits.
 * ``reverse_kl``: KL(P_gen || uniform) = sum_m p_m log(1000 p_m), P_gen the generated
   triples' frequencies: PacGAN's reverse KL (0 for even coverage, log 1000 for one mode).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -48,8 +49,9 @@ def digits_of(stacked: Dataset) -> Dataset:
     rows = np.ascontiguousarray(images.reshape(len(images), -1).numpy())
     _, first = np.unique(rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))), return_index=True)
     keep = torch.from_numpy(np.sort(first))
-    return Dataset("stacked-mnist-digits", images[keep].contiguous(), digits[keep].contiguous(),
-                   tuple(map(str, range(10))))
+    return Dataset(
+        "stacked-mnist-digits", images[keep].contiguous(), digits[keep].contiguous(), tuple(map(str, range(10)))
+    )
 
 
 def digit_net(context: MetricContext) -> feature_net.TrainedNet:
@@ -84,7 +86,7 @@ class StackedModes(Metric):
 
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         found = coverage(classify(self.trained.net, sample(self.n)))
-        return [Measurement("modes", found["modes"], True, n_samples=self.n),
-                Measurement("reverse_kl", found["reverse_kl"], False, n_samples=self.n)]
-
-
+        return [
+            Measurement("modes", found["modes"], True, n_samples=self.n),
+            Measurement("reverse_kl", found["reverse_kl"], False, n_samples=self.n),
+        ]

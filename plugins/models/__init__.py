@@ -7,6 +7,7 @@
 Each module builds a fresh record in ``spec()``: the registry stamps records with their
 provider, so two plugin managers never share (or fight over) one record.
 """
+
 from ganbench import hookimpl
 
 from . import dcgan, mlp, wgan

@@ -10,6 +10,7 @@ same as DCGAN's final 4x4 valid convolution, without the sigmoid: the loss owns 
 Widths double as the side halves. The paper's base width is 64 at 64 px; the base is scaled
 with the image side (:func:`base_width`) so a 16 px run stays cheap on a laptop CPU.
 """
+
 from __future__ import annotations
 
 import math

@@ -15,6 +15,7 @@ steps per second on a CPU; the depth, the layer types, z and the optimiser are t
 The critic's input is ``shape.size`` wide, so a packed critic (m samples concatenated) is
 built from the shape it is given.
 """
+
 from __future__ import annotations
 
 from torch import nn

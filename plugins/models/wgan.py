@@ -7,6 +7,7 @@ optimiser steps, c = 0.01 as in the paper's Algorithm 1; the harness calls
 :meth:`ClippedCritic.constrain` there. The paper's defaults: RMSProp at 5e-5, five critic
 updates per generator update, batches of 64.
 """
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ One module per method, each with a ``spec()`` giving its :class:`~ganbench.types
 Parameters are written ``name:param=value`` on the command line (``gp:lambda=5``, ``pack:m=4``)
 and combined with '+' (``gp+sn``), applied in that order.
 """
+
 from ganbench import hookimpl
 
 from . import clip, fm, gp, ha, ls, mbd, noise, pack, r1, sn

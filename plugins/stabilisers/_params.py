@@ -6,6 +6,7 @@ the factory fills in the rest, maps the user's names onto Python-safe argument n
 is a keyword) and leaves the value checks to the stabiliser, which raises ``UsageError`` with
 one line: ``pack: m must be an integer >= 2, got 1``.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,15 @@ def factory(name: str, make: Callable[..., Any], params: Mapping[str, Any], rena
     return create
 
 
-def number(name: str, key: str, value: Any, *, minimum: float | None = None, above: float | None = None,
-           maximum: float | None = None) -> float:
+def number(
+    name: str,
+    key: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    above: float | None = None,
+    maximum: float | None = None,
+) -> float:
     """A finite real number within the bounds, as a float; else a one-line UsageError."""
     bounds = []
     if minimum is not None:
@@ -46,8 +54,10 @@ def number(name: str, key: str, value: Any, *, minimum: float | None = None, abo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise UsageError(f"{wanted}, got {value!r}")
     value = float(value)
-    if (minimum is not None and value < minimum) or (above is not None and value <= above) or (
-        maximum is not None and value > maximum
+    if (
+        (minimum is not None and value < minimum)
+        or (above is not None and value <= above)
+        or (maximum is not None and value > maximum)
     ):
         raise UsageError(f"{wanted}, got {value:g}")
     return value

@@ -3,6 +3,7 @@
 After every D step each of D's parameters is clamped to [-c, c], which keeps D in a compact
 set of functions that are K-Lipschitz for some K: the constraint the original WGAN uses.
 """
+
 from __future__ import annotations
 
 import torch

@@ -8,6 +8,7 @@ adversarial loss (``mode=replace``, the default); ``mode=add`` adds it to that l
 D is held fixed in this term: it is G's objective, so its gradient reaches G's parameters and
 not D's (D's own loss is unchanged).
 """
+
 from __future__ import annotations
 
 import torch

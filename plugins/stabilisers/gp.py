@@ -5,6 +5,7 @@ D's loss gains ``lambda * E[(||grad D(x_hat)||_2 - 1)^2]`` where ``x_hat = eps x
 interpolates a real and a generated sample with one ``eps ~ U[0, 1]`` per sample. The gradient
 is taken with ``create_graph`` so the penalty itself trains D (a soft 1-Lipschitz constraint).
 """
+
 from __future__ import annotations
 
 import torch

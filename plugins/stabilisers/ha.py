@@ -11,6 +11,7 @@ stabiliser contract hands the generator only to ``after_g_step``, so the instanc
 reference from there: G's term starts at the second G step and its average starts with G's
 parameters after the first update (the initial ones are never shown to a stabiliser).
 """
+
 from __future__ import annotations
 
 import torch

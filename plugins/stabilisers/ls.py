@@ -5,6 +5,7 @@ D's target for real samples becomes ``target`` (0.9) instead of 1; the fake targ
 (smoothing it too would reward G for staying where it is). Only a loss with real/fake labels
 has a target to smooth; with any other loss the trial is skipped with that reason.
 """
+
 from __future__ import annotations
 
 from ganbench.types import Stabiliser, StabiliserSpec, TrialPlan

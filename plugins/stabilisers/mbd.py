@@ -12,6 +12,7 @@ left out too: the new last layer's bias absorbs it. T starts ~ N(0, 0.05^2), as 
 
 Real and generated batches reach D separately, so each is compared only with its own kind.
 """
+
 from __future__ import annotations
 
 import torch

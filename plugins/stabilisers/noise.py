@@ -6,6 +6,7 @@ Gaussian noise is added to every input D sees, real and generated alike (in G's 
 the two distributions overlap and D's gradients stay informative. Its standard deviation is
 annealed linearly from ``std`` at the start of the budget to zero at its end.
 """
+
 from __future__ import annotations
 
 import torch

@@ -6,6 +6,7 @@ D judges ``m`` samples at once, all real or all generated, concatenated along th
 the packed shape. A batch of N becomes N / m packed samples, hence the batch size must be a
 multiple of m: a configuration error the user must fix, reported before anything trains.
 """
+
 from __future__ import annotations
 
 import torch

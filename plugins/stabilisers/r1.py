@@ -6,6 +6,7 @@ data only. The paper states the factor of 1/2; the official GAN_stability code o
 (its ``reg_param`` is the paper's gamma / 2). We follow the paper, so ``r1:gamma=10`` here
 equals ``reg_param=5`` there.
 """
+
 from __future__ import annotations
 
 import torch

@@ -8,6 +8,7 @@ paper's Algorithm 1). Convolution kernels are reshaped to (out, in * k * k) matr
 the paper's implementation. ``torch.nn.utils.parametrizations.spectral_norm`` does exactly
 this. With 1-Lipschitz activations the critic is then 1-Lipschitz, hence ``provides``.
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -23,7 +24,14 @@ PARAMS = {"n_power_iterations": 1}
 
 #: The layers whose ``weight`` is normalised.
 LAYERS = (
-    nn.Linear, nn.Bilinear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d,
+    nn.Linear,
+    nn.Bilinear,
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.Conv3d,
+    nn.ConvTranspose1d,
+    nn.ConvTranspose2d,
+    nn.ConvTranspose3d,
 )
 
 

@@ -3,6 +3,7 @@
 Fast, CPU only, no network: MNIST comes from the shared test split (../shared/data/mnist),
 everything else is bundled or written to tmp_path.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -90,7 +91,9 @@ def test_every_spec_is_described_and_loads(tmp_path):
                 spec.load(DataOptions(root=str(empty), download=False))
             continue
         else:
-            options = DataOptions(root=str(empty), download=False, argument=str(pictures) if spec.takes_argument else "")
+            options = DataOptions(
+                root=str(empty), download=False, argument=str(pictures) if spec.takes_argument else ""
+            )
         data = spec.load(options)
         assert data.shape.kind == spec.kind, spec.name
         x = data.gather(torch.arange(len(data)))  # what every data set answers, streamed or not
@@ -280,7 +283,7 @@ def test_folder_streams_and_decodes_as_pil_would(tmp_path):
     data = load("folder", argument=str(tmp_path), image_size=12, workers=0)
     assert "streamed" in data.loading
     with pytest.raises(AttributeError):
-        data.x
+        _ = data.x
     expected = Image.fromarray(pixels).resize((20, 12), Image.Resampling.BILINEAR).crop((4, 0, 16, 12))
     expected = torch.from_numpy(np.array(expected)).permute(2, 0, 1).float() * 2 / 255 - 1
     torch.testing.assert_close(every_sample(data)[0], expected)

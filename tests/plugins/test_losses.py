@@ -1,4 +1,5 @@
 """The built-in losses against closed forms and independent BCE computations on probabilities."""
+
 import math
 import pickle
 

@@ -1,4 +1,5 @@
 """Class coverage: real digits cover every class; a few classes give exactly those."""
+
 from __future__ import annotations
 
 import math
@@ -55,8 +56,9 @@ def test_kl_is_generated_against_real_frequencies():
 
 def test_a_class_below_a_tenth_of_its_real_share_is_not_covered():
     real = torch.full((10,), 0.1, dtype=torch.float64)  # a tenth of the uniform share: 1 %
-    predicted = torch.cat([torch.zeros(950, dtype=torch.int64), torch.ones(9, dtype=torch.int64),
-                           torch.full((41,), 2)])  # class 1: 0.9 %, class 2: 4.1 %
+    predicted = torch.cat(
+        [torch.zeros(950, dtype=torch.int64), torch.ones(9, dtype=torch.int64), torch.full((41,), 2)]
+    )  # class 1: 0.9 %, class 2: 4.1 %
     assert classes.coverage(predicted, real)["classes_covered"] == 2
 
 

@@ -3,6 +3,7 @@
 Other test files import these helpers (``from test_metrics_data import ...``); the tests at
 the bottom check the helpers themselves.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -57,8 +58,9 @@ def stacked(single: Dataset, n: int, seed: int = 0) -> Dataset:
     index = torch.randint(len(single), (n, 3), generator=torch.Generator().manual_seed(seed))
     x = single.x[index, 0]  # (n, 3, H, W)
     y = single.labels[index]
-    return Dataset("stacked-mnist", x.contiguous(), 100 * y[:, 0] + 10 * y[:, 1] + y[:, 2],
-                   tuple(f"{i:03d}" for i in range(1000)))
+    return Dataset(
+        "stacked-mnist", x.contiguous(), 100 * y[:, 0] + 10 * y[:, 1] + y[:, 2], tuple(f"{i:03d}" for i in range(1000))
+    )
 
 
 def ring(k: int = 8, radius: float = 2.0, std: float = 0.02, n: int = 20_000, seed: int = 0) -> Dataset:

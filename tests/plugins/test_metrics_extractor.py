@@ -1,4 +1,5 @@
 """The trained network as a torch-fidelity extractor, and the Inception failure path offline."""
+
 from __future__ import annotations
 
 import socket
@@ -108,8 +109,9 @@ def test_inception_without_weights_offline_fails_fast_with_one_line(offline, tmp
 
 def test_fid_weights_naming_a_missing_file_is_one_line(offline, tmp_path):
     missing = str(tmp_path / "nowhere.pth")
-    context = MetricContext(digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "inception-v3-compat",
-                                                                           "fid_weights": missing})
+    context = MetricContext(
+        digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "inception-v3-compat", "fid_weights": missing}
+    )
     with pytest.raises(extractor.FeatureWeightsUnavailable, match="does not exist") as failure:
         extractor.choose(context)
     assert "\n" not in str(failure.value) and missing in str(failure.value)
@@ -118,8 +120,9 @@ def test_fid_weights_naming_a_missing_file_is_one_line(offline, tmp_path):
 def test_fid_weights_that_are_not_weights_is_one_line(offline, tmp_path):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"not a checkpoint")
-    context = MetricContext(digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "inception-v3-compat",
-                                                                           "fid_weights": str(bad)})
+    context = MetricContext(
+        digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "inception-v3-compat", "fid_weights": str(bad)}
+    )
     with pytest.raises(extractor.FeatureWeightsUnavailable, match="could not be read") as failure:
         extractor.choose(context)
     assert "\n" not in str(failure.value)

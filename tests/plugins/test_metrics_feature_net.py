@@ -1,4 +1,5 @@
 """The feature network: accuracy on held-out real digits, determinism, the cache."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def cache(tmp_path_factory):
 
 def test_digits_classifier_is_at_least_97_percent_right_on_held_out_digits(cache):
     trained = feature_net.load_or_train(digits(), cache)
-    print(f"digits: held-out accuracy {trained.heldout_accuracy:.4f} on {trained.heldout_n}, "
-          f"trained on {trained.train_n} in {trained.seconds:.1f} s")
+    print(
+        f"digits: held-out accuracy {trained.heldout_accuracy:.4f} on {trained.heldout_n}, "
+        f"trained on {trained.train_n} in {trained.seconds:.1f} s"
+    )
     assert trained.heldout_n >= 300 and trained.train_n + trained.heldout_n == 1797
     assert trained.heldout_accuracy >= 0.97
 
@@ -94,7 +97,9 @@ def test_unlabelled_data_has_no_feature_network(tmp_path):
 def test_mnist_classifier_is_at_least_98_5_percent_right_on_held_out_real_digits(cache):
     data = mnist(size=32)
     trained = feature_net.load_or_train(data, cache)
-    print(f"mnist: held-out accuracy {trained.heldout_accuracy:.4f} on {trained.heldout_n}, "
-          f"trained on {trained.train_n} in {trained.seconds:.1f} s")
+    print(
+        f"mnist: held-out accuracy {trained.heldout_accuracy:.4f} on {trained.heldout_n}, "
+        f"trained on {trained.train_n} in {trained.seconds:.1f} s"
+    )
     assert trained.heldout_n == 2000 and trained.train_n == 8000
     assert trained.heldout_accuracy >= 0.985

@@ -1,4 +1,5 @@
 """FID through torch-fidelity: checked against a Fréchet distance computed here with scipy."""
+
 from __future__ import annotations
 
 import os
@@ -100,8 +101,10 @@ def test_reference_statistics_are_computed_once_then_read_from_the_cache(halves,
     started = time.perf_counter()
     second = fid.FID(MetricContext(data, torch.device("cpu"), str(tmp_path)))
     second_seconds = time.perf_counter() - started
-    print(f"first factory {first_seconds:.2f} s ({first_calls} images through the network), "
-          f"second {second_seconds:.2f} s ({calls[0] - first_calls} images); cache files {files}")
+    print(
+        f"first factory {first_seconds:.2f} s ({first_calls} images through the network), "
+        f"second {second_seconds:.2f} s ({calls[0] - first_calls} images); cache files {files}"
+    )
 
     assert first_calls == len(data)  # every reference image, once
     assert calls[0] == first_calls  # the second construction computed nothing
@@ -114,8 +117,9 @@ def test_another_extractor_or_image_size_gets_its_own_cache_entry(halves, metric
     data, _ = halves
     context = MetricContext(data, torch.device("cpu"), str(tmp_path))
     reference = Reference.of(context)
-    other = extractor.Extractor(extractor.register("ganbench-cnn-test-other", metric.extractor.net.net),
-                                "other", cuda=False)
+    other = extractor.Extractor(
+        extractor.register("ganbench-cnn-test-other", metric.extractor.net.net), "other", cuda=False
+    )
     reference.prepare(metric.extractor, fid=True)
     before = reference.cached_files()
     reference.prepare(other, fid=True)

@@ -1,4 +1,5 @@
 """KID, Inception Score and precision/recall through torch-fidelity with the run's extractor."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,9 @@ def data():
 
 @pytest.fixture(scope="module")
 def context(data, tmp_path_factory):
-    return MetricContext(data, torch.device("cpu"), shared_cache(tmp_path_factory), {"fid_samples": N, "kid_subsets": 20})
+    return MetricContext(
+        data, torch.device("cpu"), shared_cache(tmp_path_factory), {"fid_samples": N, "kid_subsets": 20}
+    )
 
 
 def real(data):
@@ -45,7 +48,9 @@ def test_kid_is_near_zero_for_real_digits_and_large_for_noise(context, data):
 
 
 def test_kid_subset_follows_small_sample_counts(data, tmp_path_factory):
-    small = MetricContext(data, torch.device("cpu"), shared_cache(tmp_path_factory), {"fid_samples": 50, "kid_subsets": 5})
+    small = MetricContext(
+        data, torch.device("cpu"), shared_cache(tmp_path_factory), {"fid_samples": 50, "kid_subsets": 5}
+    )
     metric = fidelity_extra.KID(small)
     assert metric.kwargs["kid_subset_size"] == 50
     assert metric.compute(sampler(real(data)))[0].n_samples == 50

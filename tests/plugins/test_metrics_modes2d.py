@@ -1,4 +1,5 @@
 """Mode coverage on Gaussian mixtures, against answers worked out independently."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """The built-in metric records: named, described, cited, and honest about what they apply to."""
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,15 @@ def specs() -> dict[str, MetricSpec]:
 
 def test_every_spec_is_named_described_and_cited():
     found = specs()
-    assert set(found) == {"fid", "kid", "inception-score", "precision-recall", "mode-coverage",
-                          "class-coverage", "stacked-mnist-modes"}
+    assert set(found) == {
+        "fid",
+        "kid",
+        "inception-score",
+        "precision-recall",
+        "mode-coverage",
+        "class-coverage",
+        "stacked-mnist-modes",
+    }
     for spec in found.values():
         assert isinstance(spec, MetricSpec)
         assert spec.description and "\n" not in spec.description

@@ -1,4 +1,5 @@
 """Stacked MNIST: 1,000 modes counted by a single-digit classifier trained on the data set's own channels."""
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,10 @@ def real_stacked(tmp_path_factory):
 def test_real_stacked_mnist_covers_at_least_990_modes_with_small_reverse_kl(real_stacked):
     data, metric = real_stacked
     found = {m.name: m.value for m in metric.compute(sampler(data.x))}
-    print(f"stacked real: {found}; digit classifier held-out accuracy {metric.trained.heldout_accuracy:.4f} "
-          f"on {metric.trained.heldout_n} distinct digits")
+    print(
+        f"stacked real: {found}; digit classifier held-out accuracy {metric.trained.heldout_accuracy:.4f} "
+        f"on {metric.trained.heldout_n} distinct digits"
+    )
     assert metric.n == 26_000
     assert metric.trained.heldout_accuracy >= 0.985
     assert found["modes"] >= 990

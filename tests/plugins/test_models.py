@@ -1,4 +1,5 @@
 """The built-in models: shapes, ranges, raw scores, the critic's two halves, constraints, training signal."""
+
 import pickle
 
 import pytest
@@ -48,8 +49,9 @@ def test_the_three_models_are_registered_with_full_records():
 
 
 def test_paper_hyper_parameters():
-    assert SPECS["dcgan"].hparams == HParams(z_dim=100, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                                             betas=(0.5, 0.999), n_critic=1)
+    assert SPECS["dcgan"].hparams == HParams(
+        z_dim=100, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1
+    )
     w = SPECS["wgan"].hparams
     assert (w.optimizer, w.lr_g, w.lr_d, w.n_critic, w.batch_size, w.z_dim) == ("rmsprop", 5e-5, 5e-5, 5, 64, 100)
     m = SPECS["mlp"].hparams
@@ -193,8 +195,11 @@ def test_dcgan_critic_constraint_is_a_no_op():
 
 @pytest.mark.parametrize(
     "name, shape",
-    [("dcgan", DataShape("image", (3, 16, 16))), ("wgan", DataShape("image", (1, 32, 32))),
-     ("mlp", DataShape("vector", (2,)))],
+    [
+        ("dcgan", DataShape("image", (3, 16, 16))),
+        ("wgan", DataShape("image", (1, 32, 32))),
+        ("mlp", DataShape("vector", (2,))),
+    ],
     ids=str,
 )
 def test_gradients_reach_every_parameter(name, shape):

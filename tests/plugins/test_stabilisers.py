@@ -1,4 +1,5 @@
 """The built-in stabilisers against known answers, on tiny models, on the CPU."""
+
 from __future__ import annotations
 
 import math
@@ -33,10 +34,20 @@ def linear_critic(d: int, bias: bool = False) -> Critic:
 
 
 def plan(*, uses_labels: bool = True, batch_size: int = 64, shape=DataShape("vector", (2,))) -> TrialPlan:
-    model = ModelSpec(name="tiny", description="tiny", generator=lambda s, h: nn.Identity(),
-                      critic=lambda s, h: linear_critic(s.size), data_kinds=("vector", "image"))
-    loss = LossSpec(name="tiny-loss", description="tiny", d_loss=lambda r, f, **k: r.mean() - f.mean(),
-                    g_loss=lambda f, r: -f.mean(), uses_labels=uses_labels)
+    model = ModelSpec(
+        name="tiny",
+        description="tiny",
+        generator=lambda s, h: nn.Identity(),
+        critic=lambda s, h: linear_critic(s.size),
+        data_kinds=("vector", "image"),
+    )
+    loss = LossSpec(
+        name="tiny-loss",
+        description="tiny",
+        d_loss=lambda r, f, **k: r.mean() - f.mean(),
+        g_loss=lambda f, r: -f.mean(),
+        uses_labels=uses_labels,
+    )
     return TrialPlan(model, loss, (), 0, HParams(batch_size=batch_size), shape)
 
 
@@ -248,8 +259,13 @@ def test_fm_add_mode_adds_to_the_adversarial_loss():
 
 def sn_critic() -> Critic:
     features = nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1), nn.LeakyReLU(0.2), nn.Conv2d(8, 4, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(4 * 4 * 4, 16), nn.LeakyReLU(0.2),
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(8, 4, 4, 2, 1),
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 4, 16),
+        nn.LeakyReLU(0.2),
     )
     critic = Critic(features, nn.Linear(16, 1))
     with torch.no_grad():
@@ -270,7 +286,7 @@ def test_sn_normalises_every_layer_to_a_top_singular_value_of_one():
     assert critic(torch.randn(2, 3, 8, 8)).shape == (2,)
     for _ in range(300):  # in training mode every read of a weight runs one power iteration
         for layer in layers:
-            layer.weight
+            _ = layer.weight
     critic.eval()  # no further iteration: read the weights as they are
     for layer in layers:
         weight = layer.weight.detach()
@@ -447,8 +463,12 @@ def build(names: str, shape: DataShape, trial: TrialPlan, make_critic):
 
 def test_gp_and_sn_both_apply_on_one_critic():
     trial = plan()
-    stabilisers, critic = build("gp+sn", DataShape("vector", (2,)), trial, lambda s: Critic(
-        nn.Sequential(nn.Linear(s.size, 8), nn.LeakyReLU(0.2)), nn.Linear(8, 1)))
+    stabilisers, critic = build(
+        "gp+sn",
+        DataShape("vector", (2,)),
+        trial,
+        lambda s: Critic(nn.Sequential(nn.Linear(s.size, 8), nn.LeakyReLU(0.2)), nn.Linear(8, 1)),
+    )
     gp, sn = stabilisers
     assert parametrize.is_parametrized(critic.head, "weight")
     assert parametrize.is_parametrized(critic.features[0], "weight")
@@ -473,8 +493,10 @@ def train_steps(stabilisers, critic, generator, data, *, steps=3, z_dim=2, batch
         with torch.no_grad():
             fake = view(generator(torch.randn(batch, z_dim)), progress)
         real_scores, fake_scores = critic(real), critic(fake)
-        loss_d = F.binary_cross_entropy_with_logits(real_scores, torch.full_like(real_scores, target)) + \
-            F.softplus(fake_scores).mean()
+        loss_d = (
+            F.binary_cross_entropy_with_logits(real_scores, torch.full_like(real_scores, target))
+            + F.softplus(fake_scores).mean()
+        )
         for s in stabilisers:
             penalty = s.d_penalty(critic, real, fake)
             if penalty is not None:

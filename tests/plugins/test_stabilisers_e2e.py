@@ -4,6 +4,7 @@ built-in loss, through the core's trainer, and the losses stay finite.
 Runs through ``ganbench.testing.run_tiny_trial``; skipped as a whole until the core provides it.
 Also each built-in passes ``ganbench.conformance``, the check a third-party stabiliser gets.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,5 +1,6 @@
 """Test doubles for faults: losses that diverge, run out of memory, raise or crash their process;
 a model the toy data never suits (skipped); a metric that reports the worker's torch threads."""
+
 import os
 
 import torch
@@ -50,12 +51,24 @@ def ganbench_losses():
 
 @hookimpl
 def ganbench_models():
-    return [ModelSpec(name="fault-picky", description="images only", data_kinds=("image",),
-                      generator=lambda shape, hp: nn.Linear(hp.z_dim, 4),
-                      critic=lambda shape, hp: Critic(nn.Flatten(), nn.LazyLinear(1)))]
+    return [
+        ModelSpec(
+            name="fault-picky",
+            description="images only",
+            data_kinds=("image",),
+            generator=lambda shape, hp: nn.Linear(hp.z_dim, 4),
+            critic=lambda shape, hp: Critic(nn.Flatten(), nn.LazyLinear(1)),
+        )
+    ]
 
 
 @hookimpl
 def ganbench_metrics():
-    return [MetricSpec(name="torch-threads", description="torch.get_num_threads() where the trial ran",
-                       factory=Threads, default=False)]
+    return [
+        MetricSpec(
+            name="torch-threads",
+            description="torch.get_num_threads() where the trial ran",
+            factory=Threads,
+            default=False,
+        )
+    ]

@@ -1,4 +1,5 @@
 """Test doubles: a stabiliser that counts the step's calls, a loss that diverges, a loss that raises."""
+
 import torch
 
 from ganbench import hookimpl
@@ -19,7 +20,7 @@ class Spy(Stabiliser):
         CALLS["after_g_step"] += 1
 
 
-def nan_after_five(real, fake, _count=[0]):
+def nan_after_five(real, fake, _count=[0]):  # noqa: B006 (a call counter kept on purpose)
     _count[0] += 1
     loss = torch.nn.functional.softplus(-real).mean() + torch.nn.functional.softplus(fake).mean()
     return loss * float("nan") if _count[0] > 5 else loss
@@ -38,7 +39,9 @@ def ganbench_stabilisers():
 def ganbench_losses():
     return [
         LossSpec(name="nan-loss", description="becomes NaN", d_loss=nan_after_five, g_loss=lambda f, r: -f.mean()),
-        LossSpec(name="broken-loss", description="raises", d_loss=lambda r, f: f.mean() - r.mean(), g_loss=broken_g_loss),
+        LossSpec(
+            name="broken-loss", description="raises", d_loss=lambda r, f: f.mean() - r.mean(), g_loss=broken_g_loss
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
 """A tiny plugin for testing the core on its own: one of each component, no built-in needed."""
+
 import time
 
 import torch
@@ -6,7 +7,15 @@ from torch import nn
 
 from ganbench import hookimpl
 from ganbench.types import (
-    Critic, Dataset, DatasetSpec, HParams, LossSpec, Measurement, Metric, MetricSpec, ModelSpec,
+    Critic,
+    Dataset,
+    DatasetSpec,
+    HParams,
+    LossSpec,
+    Measurement,
+    Metric,
+    MetricSpec,
+    ModelSpec,
 )
 
 
@@ -79,23 +88,42 @@ class MeanGap(Metric):
 
 @hookimpl
 def ganbench_models():
-    return [ModelSpec(name="toy-mlp", description="a one-hidden-layer MLP pair", generator=generator,
-                      critic=critic, data_kinds=("vector",), hparams=HParams(z_dim=2, batch_size=32, lr_g=1e-3, lr_d=1e-3))]
+    return [
+        ModelSpec(
+            name="toy-mlp",
+            description="a one-hidden-layer MLP pair",
+            generator=generator,
+            critic=critic,
+            data_kinds=("vector",),
+            hparams=HParams(z_dim=2, batch_size=32, lr_g=1e-3, lr_d=1e-3),
+        )
+    ]
 
 
 @hookimpl
 def ganbench_losses():
-    return [LossSpec(name="toy-ns", description="non-saturating, softplus form",
-                     d_loss=lambda r, f: nn.functional.softplus(-r).mean() + nn.functional.softplus(f).mean(),
-                     g_loss=lambda f, r: nn.functional.softplus(-f).mean())]
+    return [
+        LossSpec(
+            name="toy-ns",
+            description="non-saturating, softplus form",
+            d_loss=lambda r, f: nn.functional.softplus(-r).mean() + nn.functional.softplus(f).mean(),
+            g_loss=lambda f, r: nn.functional.softplus(-f).mean(),
+        )
+    ]
 
 
 @hookimpl
 def ganbench_datasets():
-    return [DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector"),
-            DatasetSpec(name="toy-slow-line", description="toy-line streamed, slowly", load=load_slow_line, kind="vector"),
-            DatasetSpec(name="toy-slow-start-line", description="toy-line from a loader slow to start",
-                        load=load_slow_start_line, kind="vector")]
+    return [
+        DatasetSpec(name="toy-line", description="a segment in 2D", load=load_line, kind="vector"),
+        DatasetSpec(name="toy-slow-line", description="toy-line streamed, slowly", load=load_slow_line, kind="vector"),
+        DatasetSpec(
+            name="toy-slow-start-line",
+            description="toy-line from a loader slow to start",
+            load=load_slow_start_line,
+            kind="vector",
+        ),
+    ]
 
 
 @hookimpl

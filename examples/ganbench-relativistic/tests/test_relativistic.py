@@ -1,11 +1,12 @@
 """ganbench-relativistic, checked against values worked out by hand and through ganbench's testing kit."""
+
 import math
 
+import ganbench_relativistic
 import pytest
 import torch
-
-import ganbench_relativistic
 from ganbench_relativistic.losses import ralsgan_d_loss, ralsgan_g_loss, rasgan_d_loss, rasgan_g_loss
+
 from ganbench.testing import assert_trial_ok
 
 # real scores (1, 3), fake scores (0, 2): mean(real) = 2, mean(fake) = 1
@@ -52,8 +53,9 @@ def test_generator_gradient_comes_through_the_fake_scores_only():
 
 @pytest.mark.parametrize("side, channels", [(16, 1), (32, 3), (64, 3)])
 def test_resnet_small_shapes(side, channels):
-    from ganbench.types import DataShape, HParams
     from ganbench_relativistic.models import critic, generator
+
+    from ganbench.types import DataShape, HParams
 
     shape, hp = DataShape("image", (channels, side, side)), HParams(z_dim=64)
     x = generator(shape, hp)(torch.randn(2, 64))

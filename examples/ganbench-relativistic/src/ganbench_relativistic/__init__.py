@@ -3,8 +3,8 @@
 One module is the plugin: ganbench loads it through the entry point in pyproject.toml and
 calls the two discovery hooks below.
 """
-from ganbench import hookimpl
 
+from ganbench import hookimpl
 from ganbench_relativistic import losses, models
 
 

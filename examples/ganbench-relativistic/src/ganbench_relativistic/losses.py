@@ -14,6 +14,7 @@ those scores without a gradient, so G's update reaches G only through its sample
 BCE(s, 1) = softplus(-s) and BCE(s, 0) = softplus(s) keep everything finite. The sums follow the
 paper's equations; the author's code halves both losses, a constant factor that Adam absorbs.
 """
+
 from __future__ import annotations
 
 import torch
@@ -21,8 +22,10 @@ from torch.nn import functional as F
 
 from ganbench.types import LossSpec
 
-SOURCE = ("Jolicoeur-Martineau 2018, The relativistic discriminator: a key element missing from "
-          "standard GAN, arXiv:1807.00734")
+SOURCE = (
+    "Jolicoeur-Martineau 2018, The relativistic discriminator: a key element missing from "
+    "standard GAN, arXiv:1807.00734"
+)
 
 
 def rasgan_d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -47,8 +50,20 @@ def ralsgan_g_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 
 def specs() -> list[LossSpec]:
     return [
-        LossSpec(name="ragan", description="relativistic average standard GAN loss (RaSGAN)",
-                 d_loss=rasgan_d_loss, g_loss=rasgan_g_loss, g_uses_real=True, source=SOURCE),
-        LossSpec(name="rals", description="relativistic average least squares GAN loss (RaLSGAN)",
-                 d_loss=ralsgan_d_loss, g_loss=ralsgan_g_loss, g_uses_real=True, source=SOURCE),
+        LossSpec(
+            name="ragan",
+            description="relativistic average standard GAN loss (RaSGAN)",
+            d_loss=rasgan_d_loss,
+            g_loss=rasgan_g_loss,
+            g_uses_real=True,
+            source=SOURCE,
+        ),
+        LossSpec(
+            name="rals",
+            description="relativistic average least squares GAN loss (RaLSGAN)",
+            d_loss=ralsgan_d_loss,
+            g_loss=ralsgan_g_loss,
+            g_uses_real=True,
+            source=SOURCE,
+        ),
     ]

@@ -6,6 +6,7 @@ up-sampling residual block per doubling; D comes down to 4x4 with one down-sampl
 halving, then ReLU and a sum over positions give the features, and a linear head the score.
 D has no BatchNorm, so gradient penalties stay per-sample.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,9 @@ class Generator(nn.Module):
         self.width = width
         self.project = nn.Linear(hp.z_dim, width * 4 * 4)
         self.blocks = nn.Sequential(*[UpBlock(width) for _ in range(int(math.log2(shape.size)) - 2)])
-        self.out = nn.Sequential(nn.BatchNorm2d(width), nn.ReLU(), nn.Conv2d(width, shape.channels, 3, padding=1), nn.Tanh())
+        self.out = nn.Sequential(
+            nn.BatchNorm2d(width), nn.ReLU(), nn.Conv2d(width, shape.channels, 3, padding=1), nn.Tanh()
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.out(self.blocks(self.project(z).view(-1, self.width, 4, 4)))
@@ -82,10 +85,16 @@ def critic(shape: DataShape, hp: HParams) -> Critic:
 
 
 def specs() -> list[ModelSpec]:
-    return [ModelSpec(
-        name="resnet-small",
-        description="residual generator and critic (64 channels) for 16-64 px images",
-        generator=generator, critic=critic, data_kinds=("image",), image_sizes=(16, 64), channels=(1, 3),
-        hparams=HParams(z_dim=64, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9)),
-        source="after the ResNets of Gulrajani et al. 2017 (arXiv:1704.00028) and Miyato et al. 2018 (arXiv:1802.05957)",
-    )]
+    return [
+        ModelSpec(
+            name="resnet-small",
+            description="residual generator and critic (64 channels) for 16-64 px images",
+            generator=generator,
+            critic=critic,
+            data_kinds=("image",),
+            image_sizes=(16, 64),
+            channels=(1, 3),
+            hparams=HParams(z_dim=64, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9)),
+            source="after the ResNets of Gulrajani et al. 2017 (arXiv:1704.00028) and Miyato et al. 2018 (arXiv:1802.05957)",
+        )
+    ]

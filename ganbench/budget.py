@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from ganbench.errors import UsageError
+from ganbench.types import Usage
 
 _UNITS = {
     "s": ("seconds", 1),
@@ -65,13 +66,6 @@ class Budget:
     def checkpoint_due(self, usage: Usage, done: int, total: int) -> bool:
         """True when checkpoint ``done + 1`` of ``total`` (at even fractions of the budget) is reached."""
         return done < total and self.fraction(usage) >= (done + 1) / total - 1e-9
-
-
-@dataclass
-class Usage:
-    steps: int = 0
-    images: int = 0
-    seconds: float = 0.0
 
 
 class TrainingClock:

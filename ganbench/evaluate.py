@@ -12,6 +12,7 @@ from ganbench.errors import UsageError
 from ganbench.pictures import image_grid_png, scatter_png
 from ganbench.registry import Registry
 from ganbench.types import Dataset, Measurement, Metric, MetricContext, MetricSpec
+from ganbench.types.metrics import measurements_problem
 
 SAMPLE_BATCH = 500  # generator forward passes in chunks: bounded memory for any sample count
 
@@ -23,13 +24,13 @@ def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None
     if names is not None:
         chosen = []
         for name in names:
-            spec: MetricSpec = registry.get("metrics", name)  # type: ignore[assignment]
+            spec = registry.get("metrics", name)
             reason = spec.applies_to(dataset)
             if reason:
                 raise UsageError(f"metric '{spec.name}' does not apply to {dataset.name}: {reason}")
             chosen.append(spec)
         return chosen
-    return [s for s in registry.all("metrics") if s.default and s.applies_to(dataset) is None]  # type: ignore[attr-defined]
+    return [s for s in registry.all("metrics") if s.default and s.applies_to(dataset) is None]
 
 
 @dataclass
@@ -46,8 +47,13 @@ class Evaluator:
         sample = sampler(generator, z_dim, seed)
         measurements: list[Measurement] = []
         with _eval_mode(generator):
-            for _, metric in self.metrics:
-                measurements += metric.compute(sample)
+            for spec, metric in self.metrics:
+                returned = metric.compute(sample)
+                # A bad record fails this trial here, naming its metric, not the whole run's report later.
+                problem = measurements_problem(returned)
+                if problem:
+                    raise TypeError(f"metric '{spec.name}' from {spec.provider} {problem}")
+                measurements += returned
         return measurements
 
 

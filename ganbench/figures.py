@@ -65,7 +65,8 @@ def training_curves(scalars: pd.DataFrame, title: str) -> bytes:
         axes.set_xlabel("training seconds", fontsize=8)
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
-        axes.legend(fontsize=7)
+        if axes.lines:
+            axes.legend(fontsize=7)
     left.set_title("losses", fontsize=8)
     right.set_title("discriminator outputs", fontsize=8)
     figure.suptitle(title, fontsize=8)

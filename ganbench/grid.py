@@ -9,10 +9,7 @@ from ganbench.errors import UsageError
 from ganbench.registry import Registry
 from ganbench.types import (
     DataShape,
-    LossSpec,
-    ModelSpec,
     StabiliserChoice,
-    StabiliserSpec,
     TrialPlan,
     normalise_name,
 )
@@ -40,7 +37,7 @@ def select(registry: Registry, kind: str, words: list[str]) -> list[str]:
 def parse_stabiliser_choice(registry: Registry, text: str) -> StabiliserChoice:
     """'gp:lambda=5' -> StabiliserChoice('gp', (('lambda', 5.0),)), each value typed like its default."""
     name, *assignments = [p.strip() for p in text.split(":")]
-    spec: StabiliserSpec = registry.get("stabilisers", name)  # type: ignore[assignment]
+    spec = registry.get("stabilisers", name)
     params: dict[str, Any] = {}
     for assignment in assignments:
         key, eq, raw = assignment.partition("=")
@@ -99,10 +96,10 @@ def plan_trials(
     """Every (model, loss, stabiliser set, seed), in that order, each checked before anything trains."""
     trials = []
     for model_name in models:
-        model: ModelSpec = registry.get("models", model_name)  # type: ignore[assignment]
+        model = registry.get("models", model_name)
         hparams = model.hparams.replace(**(overrides or {}))
         for loss_name in losses:
-            loss: LossSpec = registry.get("losses", loss_name)  # type: ignore[assignment]
+            loss = registry.get("losses", loss_name)
             for choices in stabiliser_choices:
                 for seed in seeds:
                     plan = TrialPlan(model, loss, choices, seed, hparams, shape)
@@ -116,7 +113,7 @@ def check_trial(registry: Registry, plan: TrialPlan) -> PlannedTrial:
     provides = set(plan.model.provides)
     if reason is None:
         for choice in plan.stabilisers:
-            spec: StabiliserSpec = registry.get("stabilisers", choice.name)  # type: ignore[assignment]
+            spec = registry.get("stabilisers", choice.name)
             stabiliser = spec.factory(**dict(choice.params))  # UsageError for a bad value: the user must fix it
             reason = stabiliser.check(plan)
             if reason:

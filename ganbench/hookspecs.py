@@ -171,6 +171,29 @@ def ganbench_executors() -> Iterable[Any]:
     """
 
 
+# --------------------------------------------------------------------------- command line
+
+
+@hookspec
+def ganbench_add_options(options: Any) -> None:
+    """Add options of your own to `ganbench run` (the model is tox's ``tox_add_option``).
+
+    ``options`` is a :class:`~ganbench.types.RunOptions`: ``options.add(kind, *flags, **argparse
+    keywords)``, where ``kind`` is "metric" (the value reaches ``MetricContext.options`` and is part
+    of every trial's id) or "executor" (it reaches ``ExecutorSpec.factory(options)``). Example::
+
+        from ganbench import hookimpl
+        from ganbench.types import whole_number
+
+        @hookimpl
+        def ganbench_add_options(options):
+            options.add("metric", "--norm-samples", type=whole_number(100, "norm-gap needs at least 100 samples"),
+                        default=1000, help="samples per norm-gap evaluation (default: 1000)")
+
+    and the metric reads ``context.options["norm_samples"]``.
+    """
+
+
 # --------------------------------------------------------------------------- events
 
 

@@ -7,6 +7,7 @@ still load, unless ``strict``. ``GANBENCH_DISABLE_EXTERNAL_PLUGINS=1`` loads bui
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -20,6 +21,15 @@ from ganbench.errors import UsageError
 ENTRY_POINT_GROUP = "ganbench"
 BUILTIN_DISTRIBUTION = "ganbench"
 DISABLE_EXTERNAL_ENV = "GANBENCH_DISABLE_EXTERNAL_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    """Which plugins a command loads: what the registry of a run is built from, in every process."""
+
+    external: bool | None = None  # None: follow GANBENCH_DISABLE_EXTERNAL_PLUGINS
+    modules: tuple[str, ...] = ()  # --plugin MODULE
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class Plugins:
     manager: pluggy.PluginManager
     loaded: list[PluginInfo] = field(default_factory=list)
     failures: list[PluginFailure] = field(default_factory=list)
+    strict: bool = False  # --strict-plugins: a failing plugin stops the command
 
     def info(self, plugin_name: str) -> PluginInfo | None:
         return next((p for p in self.loaded if p.name == plugin_name), None)
@@ -76,13 +87,16 @@ def load_plugins(*, external: bool | None = None, extra_modules: tuple[str, ...]
         external = not external_plugins_disabled()
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    plugins = Plugins(manager)
+    plugins = Plugins(manager, strict=strict)
 
     def register(name: str, dist: str, version: str, load) -> None:
         try:
             module = load()
             manager.register(module, name=name)
+            check_hook_names(manager, name)
         except Exception as error:  # a broken plugin must not take the others down
+            if manager.get_plugin(name) is not None:
+                manager.unregister(name=name)
             failure = PluginFailure(name, dist, one_line(error))
             if strict:
                 raise UsageError(f"{failure} (remove --strict-plugins to load the rest)") from error
@@ -106,6 +120,24 @@ def load_plugins(*, external: bool | None = None, extra_modules: tuple[str, ...]
     for module_name in extra_modules:
         register(module_name, "--plugin", "", lambda m=module_name: importlib.import_module(m))
     return plugins
+
+
+class UnknownHook(Exception):
+    """A plugin implements a hook ganbench does not have: almost always a misspelt one."""
+
+
+def check_hook_names(manager: pluggy.PluginManager, plugin_name: str) -> None:
+    """Refuse a plugin whose hook implementation matches no spec (``ganbench_loss``), naming the closest hook.
+
+    pluggy's own ``check_pending`` does this for the whole manager; per plugin, the others still load.
+    """
+    known = [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT}_")]
+    for caller in manager.get_hookcallers(manager.get_plugin(plugin_name)) or []:
+        optional = all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin_name == plugin_name)
+        if caller.spec is None and not optional:
+            close = difflib.get_close_matches(caller.name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (the hooks: {', '.join(known)})"
+            raise UnknownHook(f"it implements '{caller.name}', which is not a ganbench hook{hint}")
 
 
 def _builtin_first(entry_point: metadata.EntryPoint) -> tuple[int, str]:

@@ -7,10 +7,12 @@ providers of one name are caught before anything is measured.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any, Literal, overload
 
 from ganbench.errors import UsageError, unknown_name
-from ganbench.plugins import PluginFailure, Plugins, load_plugins, one_line
+from ganbench.plugins import PluginFailure, PluginOptions, Plugins, load_plugins, one_line
 from ganbench.types import (
     DatasetSpec,
     ExecutorSpec,
@@ -42,21 +44,68 @@ SINGULAR = {
 }
 
 
+Kind = Literal["models", "losses", "stabilisers", "datasets", "metrics", "executors"]
+
+
 @dataclass
 class Registry:
+    """Every record the loaded plugins provide, by kind and normalised name."""
+
     plugins: Plugins
     records: dict[str, dict[str, Record]]
 
-    def get(self, kind: str, name: str) -> Record:
+    # One overload per kind, so that callers get the record type their kind returns.
+    @overload
+    def get(self, kind: Literal["models"], name: str) -> ModelSpec: ...
+    @overload
+    def get(self, kind: Literal["losses"], name: str) -> LossSpec: ...
+    @overload
+    def get(self, kind: Literal["stabilisers"], name: str) -> StabiliserSpec: ...
+    @overload
+    def get(self, kind: Literal["datasets"], name: str) -> DatasetSpec: ...
+    @overload
+    def get(self, kind: Literal["metrics"], name: str) -> MetricSpec: ...
+    @overload
+    def get(self, kind: Literal["executors"], name: str) -> ExecutorSpec: ...
+    @overload
+    def get(self, kind: str, name: str) -> Record: ...
+    def get(self, kind: str, name: str) -> Any:
+        """The record of that kind and name; an unknown name is a UsageError with the closest match."""
         found = self.records[kind].get(normalise_name(name))
         if found is None:
             raise unknown_name(SINGULAR[kind], name, self.records[kind])
         return found
 
+    def offline_dataset(self, kinds: tuple[str, ...]) -> DatasetSpec | None:
+        """A data set that loads with no files and no network, of the first of ``kinds`` that has one.
+
+        What a check or a test trains on when none is named: chosen by what data sets declare
+        (``offline``, ``kind``), never by name; the first in name order, so the choice is stable.
+        """
+        for kind in kinds:
+            found = [spec for spec in self.all("datasets") if spec.offline and spec.kind == kind]
+            if found:
+                return found[0]
+        return None
+
     def names(self, kind: str) -> list[str]:
         return sorted(self.records[kind])
 
-    def all(self, kind: str) -> list[Record]:
+    @overload
+    def all(self, kind: Literal["models"]) -> list[ModelSpec]: ...
+    @overload
+    def all(self, kind: Literal["losses"]) -> list[LossSpec]: ...
+    @overload
+    def all(self, kind: Literal["stabilisers"]) -> list[StabiliserSpec]: ...
+    @overload
+    def all(self, kind: Literal["datasets"]) -> list[DatasetSpec]: ...
+    @overload
+    def all(self, kind: Literal["metrics"]) -> list[MetricSpec]: ...
+    @overload
+    def all(self, kind: Literal["executors"]) -> list[ExecutorSpec]: ...
+    @overload
+    def all(self, kind: str) -> list[Record]: ...
+    def all(self, kind: str) -> list[Any]:
         return [self.records[kind][name] for name in self.names(kind)]
 
 
@@ -96,3 +145,9 @@ def load_registry(
 ) -> Registry:
     """Plugins loaded and their records collected: what every command starts from."""
     return build_registry(load_plugins(external=external, extra_modules=extra_modules, strict=strict), strict=strict)
+
+
+@functools.lru_cache(maxsize=2)
+def registry_for(plugins: PluginOptions) -> Registry:
+    """The registry for these plugin options, built once per process (a pool worker rebuilds its own)."""
+    return load_registry(external=plugins.external, extra_modules=plugins.modules, strict=plugins.strict)

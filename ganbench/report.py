@@ -17,7 +17,7 @@ from ganbench import exports, figures, references, tables
 from ganbench.errors import UsageError
 from ganbench.html_report import Page, render_page
 from ganbench.store import Store
-from ganbench.tables import IDENTITY, LABELS, final_metrics, metric_label, trial_table  # noqa: F401 (public API)
+from ganbench.tables import IDENTITY, final_metrics, trial_table  # noqa: F401 (public API)
 from ganbench.timing import TimeSplit
 
 FORMATS = {
@@ -153,7 +153,7 @@ def _caption(store: Store) -> str:
 
 def _curves(store: Store) -> dict[str, tuple[str, bytes]]:
     metrics, trials = store.frame("metrics"), store.frame("trials")
-    info = tables.metric_info(metrics, store.get("dataset", {}))
+    info = tables.metric_info(metrics)
     labels = dict(zip(info.index, info["label"]))
     return {
         column: (labels.get(column, column), png)
@@ -332,7 +332,8 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
 def _interpolations(store: Store, trials: pd.DataFrame, caption: dict, plugins) -> list[tuple[str, bytes | str]]:
     """Per finished trial with saved weights: the interpolation strip, or why there is none."""
     from ganbench import sampling
-    from ganbench.trial import PluginOptions, registry_for
+    from ganbench.plugins import PluginOptions
+    from ganbench.registry import registry_for
 
     saved = trials[trials["generator"].notna()]
     if saved.empty:
@@ -351,4 +352,4 @@ def _interpolations(store: Store, trials: pd.DataFrame, caption: dict, plugins) 
     return found
 
 
-__all__ = ["render", "render_format", "compare", "summarise", "trial_table", "metric_label", "final_metrics", "FORMATS"]
+__all__ = ["render", "render_format", "compare", "summarise", "trial_table", "final_metrics", "FORMATS"]

@@ -22,21 +22,13 @@ import ganbench
 from ganbench.budget import Budget
 from ganbench.errors import UsageError
 from ganbench.grid import plan_trials, select, stabiliser_sets
-from ganbench.registry import Registry
+from ganbench.plugins import PluginOptions
+from ganbench.registry import Registry, registry_for
 from ganbench.store import Store
 from ganbench.timing import TimeSplit, since_start
 from ganbench.train import FastPaths
-from ganbench.trial import (
-    Interrupted,
-    PluginOptions,
-    SessionKey,
-    TrialJob,
-    TrialResult,
-    registry_for,
-    run_trial,
-    session,
-)
-from ganbench.types import DataOptions, Executor
+from ganbench.trial import SessionKey, TrialJob, run_trial, session
+from ganbench.types import DataOptions, Executor, ExecutorSpec, Interrupted, TrialResult
 
 
 def cache_dir() -> str:
@@ -60,7 +52,7 @@ class RunRequest:
     metrics: list[str] | None = None
     metric_options: dict[str, Any] = field(default_factory=dict)
     hparams: dict[str, Any] = field(default_factory=dict)
-    executor: str = "local"
+    executor: str | None = None  # None: the one the executor options call for, else the default executor
     executor_options: dict[str, Any] = field(default_factory=dict)
     plugins: PluginOptions = field(default_factory=PluginOptions)
     command: str = ""
@@ -126,7 +118,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
     losses = select(registry, "losses", request.losses)
     stabilisers = stabiliser_sets(registry, request.stabilisers)
     # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
-    executor = registry.get("executors", request.executor).factory(request.executor_options)
+    executor = choose_executor(registry, request.executor, request.executor_options).factory(request.executor_options)
     current = session(key)  # data and metrics, prepared once; a local executor reuses them
     planned = plan_trials(
         registry, current.dataset.shape, models, losses, stabilisers, list(range(request.seeds)), request.hparams
@@ -154,6 +146,23 @@ def plan_run(request: RunRequest) -> PlannedRun:
     return PlannedRun(
         request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started
     )
+
+
+def choose_executor(registry: Registry, name: str | None, options: dict[str, Any]) -> ExecutorSpec:
+    """The named executor; else the one whose ``chosen_when`` the options meet; else the default one."""
+    if name is not None:
+        return registry.get("executors", name)
+    wanted = [spec for spec in registry.all("executors") if spec.chosen_when(options)]
+    if len(wanted) > 1:
+        given = ", ".join(f"--{key.replace('_', '-')}" for key in options)
+        names = " and ".join(spec.name for spec in wanted)
+        raise UsageError(f"the options {given} call for the executors {names} at once; choose one with --executor")
+    wanted = wanted or [spec for spec in registry.all("executors") if spec.default]
+    if not wanted:
+        raise UsageError(
+            "no installed executor is the default; choose one with --executor (see `ganbench list executors`)"
+        )
+    return wanted[0]
 
 
 def manifest(run: PlannedRun) -> dict[str, Any]:
@@ -259,7 +268,7 @@ def execute(
     """Run the trials not yet finished in the folder; each result is stored as soon as it arrives.
 
     Ctrl-C: the interrupted trials are stored with status 'interrupted' (an in-process trial comes
-    back from run_trial as one, a remote executor raises trial.Interrupted naming those in flight),
+    back from run_trial as one, a remote executor raises types.Interrupted naming those in flight),
     then KeyboardInterrupt goes on up; finished trials are already stored.
     """
     store.set("manifest", manifest(run))

@@ -29,14 +29,15 @@ CREATE TABLE IF NOT EXISTS trials (
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
     trial_id TEXT, checkpoint INTEGER, step INTEGER, seconds REAL, name TEXT, column_name TEXT,
-    value REAL, higher_is_better INTEGER, extractor TEXT, n_samples INTEGER
+    value REAL, higher_is_better INTEGER, extractor TEXT, n_samples INTEGER, header TEXT
 );
 CREATE TABLE IF NOT EXISTS pictures (trial_id TEXT, checkpoint INTEGER, step INTEGER, seconds REAL, path TEXT);
 CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
-#: columns added to ``trials`` after the first release: an older database gains them when opened
-ADDED_TRIAL_COLUMNS = (("data_wait_share", "REAL"),)
+#: columns added after the first release, per table: an older database gains them (empty) when opened
+ADDED_COLUMNS = {"trials": (("data_wait_share", "REAL"),), "metrics": (("header", "TEXT"),)}
+ADDED_TRIAL_COLUMNS = ADDED_COLUMNS["trials"]
 
 
 class Store:
@@ -50,11 +51,12 @@ class Store:
 
     def _add_missing_columns(self) -> None:
         """A run folder written by an earlier ganbench resumes: columns added since are added to it (empty)."""
-        have = {row[1] for row in self.connection.execute("PRAGMA table_info(trials)")}
         with self.connection:
-            for column, kind in ADDED_TRIAL_COLUMNS:
-                if column not in have:
-                    self.connection.execute(f"ALTER TABLE trials ADD COLUMN {column} {kind}")
+            for table, columns in ADDED_COLUMNS.items():
+                have = {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+                for column, kind in columns:
+                    if column not in have:
+                        self.connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @classmethod
     def open_existing(cls, folder: str | Path) -> Store:
@@ -140,7 +142,8 @@ class Store:
                 [(result.id, s.step, s.seconds, s.name, s.value) for s in result.scalars],
             )
             self.connection.executemany(
-                "INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO metrics (trial_id, checkpoint, step, seconds, name, column_name, value, higher_is_better,"
+                " extractor, n_samples, header) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
                         result.id,
@@ -153,6 +156,7 @@ class Store:
                         int(c.measurement.higher_is_better),
                         c.measurement.extractor,
                         c.measurement.n_samples,
+                        c.measurement.header,
                     )
                     for c in result.checkpoints
                 ],

@@ -18,15 +18,6 @@ from scipy import stats
 
 from ganbench.store import Store
 
-LABELS = {
-    "fid": "FID",
-    "kid": "KID",
-    "modes": "modes",
-    "high_quality_pct": "% high quality",
-    "reverse_kl": "reverse KL",
-    "classes_covered": "classes covered",
-    "class_kl": "class KL",
-}
 IDENTITY = ["model", "loss", "stabilisers", "seed"]
 CONFIG = ["model", "loss", "stabilisers"]
 CONFIDENCE = 0.95
@@ -41,18 +32,13 @@ STATISTICS_NOTE = (
 )
 
 
-def metric_label(column: str, n_samples: float | None, context: dict) -> str:
-    """'fid[ganbench-digits-cnn]' -> 'FID (ganbench-digits-cnn, 1797 samples)'-style headers."""
+def legacy_header(column: str, n_samples: float | None) -> str:
+    """A heading for rows stored before measurements carried their own: 'fid[x]' -> 'fid (x, 1797 samples)'."""
     name, _, extractor = column.partition("[")
-    label = LABELS.get(name, name)
     qualifiers = [extractor.rstrip("]")] if extractor else []
-    if n_samples and not pd.isna(n_samples) and name in {"fid", "kid", "is", "precision", "recall"}:
+    if n_samples and not pd.isna(n_samples):
         qualifiers.append(f"{int(n_samples)} samples")
-    if name == "modes" and context.get("modes"):
-        qualifiers.append(f"of {context['modes']}")
-    if name == "classes_covered" and context.get("classes"):
-        qualifiers.append(f"of {context['classes']}")
-    return f"{label} ({', '.join(qualifiers)})" if qualifiers else label
+    return f"{name} ({', '.join(qualifiers)})" if qualifiers else name
 
 
 def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -63,23 +49,28 @@ def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     return last.pivot_table(index="trial_id", columns="column_name", values="value", aggfunc="last")
 
 
-def metric_info(metrics: pd.DataFrame, context: dict) -> pd.DataFrame:
-    """Per metric column: its label, direction (from the stored rows) and sample count."""
+def metric_info(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per metric column: its label (the heading its measurements carry), direction and sample count."""
     if metrics.empty:
         return pd.DataFrame(columns=["label", "higher_is_better", "n_samples"])
+    if "header" not in metrics.columns:
+        metrics = metrics.assign(header=None)
     info = metrics.groupby("column_name").agg(
-        higher_is_better=("higher_is_better", "max"), n_samples=("n_samples", "max")
+        higher_is_better=("higher_is_better", "max"), n_samples=("n_samples", "max"), header=("header", "last")
     )
     info["higher_is_better"] = info["higher_is_better"].astype(bool)
-    info["label"] = [metric_label(c, n, context) for c, n in zip(info.index, info["n_samples"])]
-    return info
+    info["label"] = [
+        header if isinstance(header, str) and header else legacy_header(column, n)
+        for column, n, header in zip(info.index, info["n_samples"], info["header"])
+    ]
+    return info.drop(columns="header")
 
 
 def trial_table(store: Store) -> pd.DataFrame:
     """One row per trial: identity, status, final metrics, throughput, the budget used and why it stopped."""
     trials = store.frame("trials").sort_values("position").set_index("id")
     metrics = store.frame("metrics")
-    info = metric_info(metrics, store.get("dataset", {}))
+    info = metric_info(metrics)
     table = trials[IDENTITY + ["status"]].copy()
     finals = final_metrics(metrics)
     for column in finals.columns:
@@ -103,7 +94,7 @@ def final_values(store: Store, run: str | None = None) -> tuple[pd.DataFrame, pd
     """
     trials = store.frame("trials").sort_values("position")
     metrics = store.frame("metrics")
-    info = metric_info(metrics, store.get("dataset", {}))
+    info = metric_info(metrics)
     run = run if run is not None else store.folder.name
     trials.insert(0, "run", run)
     finals = final_metrics(metrics).stack().rename("value").reset_index()

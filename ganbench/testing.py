@@ -30,9 +30,10 @@ from collections.abc import Iterator
 
 from ganbench.budget import Budget
 from ganbench.grid import check_trial, stabiliser_sets
-from ganbench.registry import Registry
-from ganbench.trial import PluginOptions, SessionKey, TrialJob, TrialResult, registry_for, run_trial, session
-from ganbench.types import DataOptions, TrialPlan
+from ganbench.plugins import PluginOptions
+from ganbench.registry import Registry, registry_for
+from ganbench.trial import SessionKey, TrialJob, run_trial, session
+from ganbench.types import DataOptions, TrialPlan, TrialResult
 
 try:
     import pytest
@@ -44,7 +45,7 @@ def run_tiny_trial(
     model: str,
     loss: str,
     stabilisers: str = "none",
-    dataset: str = "ring8",
+    dataset: str | None = None,
     steps: int = 3,
     seed: int = 0,
     *,
@@ -57,13 +58,20 @@ def run_tiny_trial(
 ) -> TrialResult:
     """One trial of ``steps`` generator steps on the CPU, exactly as `ganbench run` would train it.
 
-    A combination the grid would skip comes back with status 'skipped' and its reason.
+    ``dataset=None`` trains on an offline data set the model can use (vectors before images, see
+    :meth:`ganbench.registry.Registry.offline_dataset`). A combination the grid would skip comes
+    back with status 'skipped' and its reason.
     """
     registry = registry_for(plugins)
     [choices] = stabiliser_sets(registry, [stabilisers])
+    spec = registry.get("models", model)
+    if dataset is None:
+        found = registry.offline_dataset(tuple(k for k in ("vector", "image") if k in spec.data_kinds))
+        if found is None:
+            raise ValueError(f"no offline data set of the kinds {spec.name} takes is installed; name one with dataset=")
+        dataset = found.name
     key = SessionKey(plugins, dataset, data, "cpu", tuple(metrics), (), cache_dir or tempfile.gettempdir())
     current = session(key)
-    spec = registry.get("models", model)
     hp = spec.hparams.replace(**(hparams or {}))
     planned = check_trial(
         registry, TrialPlan(spec, registry.get("losses", loss), choices, seed, hp, current.dataset.shape)
@@ -149,7 +157,7 @@ class PluginKit:
         model: str,
         loss: str,
         stabilisers: str = "none",
-        dataset: str = "ring8",
+        dataset: str | None = None,
         steps: int = 3,
         seed: int = 0,
         **options,

@@ -6,27 +6,18 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from ganbench.budget import Budget, TrainingClock, Usage
+from ganbench.budget import Budget, TrainingClock
+from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
-from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan
+from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan, Usage
 
-
-class Diverged(Exception):
-    """A loss became NaN or infinite."""
-
-    def __init__(self, step: int, what: str):
-        super().__init__(f"{what} is not finite at step {step}")
-        self.step = step
+__all__ = ["Diverged", "FastPaths", "Setup", "TrainingOutcome", "build_setup", "train"]
 
 
 @dataclass(frozen=True)
@@ -64,23 +55,6 @@ class Setup:
         device = next(self.generator.parameters()).device.type
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.fast.amp or "")
         return torch.autocast(device, dtype=dtype, enabled=dtype is not None)
-
-
-@dataclass
-class Scalar:
-    step: int
-    seconds: float
-    name: str
-    value: float
-
-
-@dataclass
-class TrainingOutcome:
-    usage: Usage
-    steps_per_s: float
-    images_per_s: float
-    scalars: list[Scalar] = field(default_factory=list)
-    data_wait_share: float = 0.0  # of the throughput window, spent waiting for real batches
 
 
 def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
@@ -160,33 +134,19 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
-    waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent in next(): a loader that cannot keep up shows here
-
-    def next_real(batches) -> torch.Tensor:
-        started = time.perf_counter()
-        real = next(batches)
-        waited = time.perf_counter() - started
-        waits["all"] += waited
-        if usage.steps < warmup_steps:  # starting the loader's workers is warm-up, as compiling is
-            waits["warm-up"] += waited
-        return real
-
-    # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for
-    # streamed data; closing the iterator when the trial ends stops those workers. The first batch
-    # is drawn before the clock starts: a loader's start-up is preparation and spends no budget.
-    usage, outcome = Usage(), TrainingOutcome(Usage(), 0.0, 0.0)
-    done_checkpoints, warm_seconds = 0, 0.0
-    batches = data.batches(batch, rng)
-    with contextlib.closing(batches):
-        real_batches = itertools.chain([next(batches)], batches)
-        clock.start()
-        while budget.fraction(usage) < 1.0:
-            progress = budget.fraction(usage)
+    ledger = TrainingLedger(
+        budget, clock, images_per_step=batch * hp.n_critic, checkpoints=checkpoints,
+        on_checkpoint=on_checkpoint, on_log=on_log, log_every=log_every, warmup_steps=warmup_steps,
+    )  # fmt: skip
+    # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
+    with ledger.real_batches(data.batches(batch, rng)) as real_batches:
+        while not ledger.spent:
+            progress = ledger.progress
 
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for _ in range(hp.n_critic):
                 with setup.autocast():
-                    real = critic_view(next_real(real_batches), progress)
+                    real = critic_view(next(real_batches), progress)
                     with torch.no_grad():
                         fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
                     real_scores, fake_scores_d = D(real), D(fake)
@@ -213,42 +173,6 @@ def train(
             for stabiliser in stabilisers:
                 stabiliser.after_g_step(G)
 
-            # (3) Account: budget, throughput window, logs, checkpoints (evaluated with the clock paused).
-            usage.steps += 1
-            usage.images += batch * hp.n_critic
-            if budget.unit == "seconds" or usage.steps == warmup_steps:
-                usage.seconds = clock.seconds
-            if usage.steps == warmup_steps:
-                warm_seconds = usage.seconds
-            if usage.steps % log_every == 0 or usage.steps == 1:
-                values = {
-                    "d_loss": loss_d.item(),
-                    "g_loss": loss_g.item(),
-                    "d_real": real_scores.mean().item(),  # D(x) and D(G(z)) as D saw them in its last update
-                    "d_fake": fake_scores_d.mean().item(),
-                }
-                for name, value in values.items():
-                    if not math.isfinite(value):
-                        raise Diverged(usage.steps, name)
-                seconds = clock.seconds
-                outcome.scalars += [Scalar(usage.steps, seconds, name, value) for name, value in values.items()]
-                on_log(usage, values)
-            if budget.checkpoint_due(usage, done_checkpoints, checkpoints):
-                clock.pause()
-                usage.seconds = clock.seconds
-                while budget.checkpoint_due(usage, done_checkpoints, checkpoints):
-                    on_checkpoint(done_checkpoints, usage)
-                    done_checkpoints += 1
-                if budget.fraction(usage) < 1.0:
-                    clock.start()
-    clock.pause()
-    usage.seconds = clock.seconds
-
-    timed_steps = usage.steps - warmup_steps if usage.steps > warmup_steps else usage.steps
-    timed_seconds = usage.seconds - warm_seconds if usage.steps > warmup_steps else usage.seconds
-    outcome.usage = usage
-    outcome.steps_per_s = timed_steps / timed_seconds if timed_seconds > 0 else float("nan")
-    outcome.images_per_s = outcome.steps_per_s * batch * hp.n_critic
-    timed_wait = waits["all"] - waits["warm-up"] if usage.steps > warmup_steps else waits["all"]
-    outcome.data_wait_share = timed_wait / timed_seconds if timed_seconds > 0 else 0.0
-    return outcome
+            # (3) Account: budget, throughput window, logs (D(x), D(G(z)) as D saw them), checkpoints.
+            ledger.step_done({"d_loss": loss_d, "g_loss": loss_g, "d_real": real_scores, "d_fake": fake_scores_d})
+    return ledger.outcome()

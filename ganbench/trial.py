@@ -13,25 +13,30 @@ import io
 import json
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
-from ganbench.budget import Budget, TrainingClock, Usage
+from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
-from ganbench.registry import Registry, load_registry
-from ganbench.streaming import StreamedDataset
-from ganbench.train import Diverged, FastPaths, Scalar, build_setup, train
-from ganbench.types import DataOptions, Dataset, DatasetSpec, MetricContext, StabiliserChoice, TrialPlan
-
-
-@dataclass(frozen=True)
-class PluginOptions:
-    external: bool | None = None  # None: follow GANBENCH_DISABLE_EXTERNAL_PLUGINS
-    modules: tuple[str, ...] = ()  # --plugin MODULE
-    strict: bool = False
+from ganbench.plugins import PluginOptions
+from ganbench.registry import Registry, registry_for
+from ganbench.train import Diverged, FastPaths, build_setup, train
+from ganbench.types import (
+    INTERRUPTED_REASON,
+    CheckpointPicture,
+    CheckpointValue,
+    DataOptions,
+    Dataset,
+    MetricContext,
+    StabiliserChoice,
+    StreamedDataset,
+    TrialPlan,
+    TrialResult,
+    Usage,
+)
 
 
 @dataclass(frozen=True)
@@ -58,17 +63,12 @@ class Session:
 def load_dataset(registry: Registry, name: str, options: DataOptions) -> Dataset:
     """'digits' or 'folder:PATH': the part after ':' is the data set's argument."""
     base, _, argument = name.partition(":")
-    spec: DatasetSpec = registry.get("datasets", base)  # type: ignore[assignment]
+    spec = registry.get("datasets", base)
     if spec.takes_argument and not argument:
         raise UsageError(f"data set '{spec.name}' needs an argument: {spec.name}:PATH")
     if argument and not spec.takes_argument:
         raise UsageError(f"data set '{spec.name}' takes no argument, got '{name}'")
     return spec.load(dataclasses.replace(options, argument=argument))
-
-
-@functools.lru_cache(maxsize=2)
-def registry_for(plugins: PluginOptions) -> Registry:
-    return load_registry(external=plugins.external, extra_modules=plugins.modules, strict=plugins.strict)
 
 
 @functools.lru_cache(maxsize=2)
@@ -117,73 +117,18 @@ class TrialJob:
         }
 
     @property
+    def device(self) -> str:
+        """Where the trial trains (e.g. 'cuda'): what an executor may read of a job, with its id."""
+        return self.session.device
+
+    @property
     def id(self) -> str:
         text = json.dumps(self.config(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-@dataclass
-class CheckpointValue:
-    checkpoint: int
-    step: int
-    seconds: float
-    measurement: Any  # a types.Measurement
-
-
-@dataclass
-class CheckpointPicture:
-    """Samples from fixed latents at a checkpoint: an image grid, or 2D points over the modes."""
-
-    checkpoint: int
-    step: int
-    seconds: float
-    png: bytes
-
-
-@dataclass
-class TrialResult:
-    id: str
-    status: str  # done | diverged | oom | error | interrupted | skipped
-    reason: str = ""  # the skip reason or the error's one line
-    traceback: str = ""
-    usage: Usage = field(default_factory=Usage)
-    eval_seconds: float = 0.0
-    steps_per_s: float | None = None
-    images_per_s: float | None = None
-    peak_memory_mb: float | None = None
-    data_wait_share: float | None = None  # of the throughput window, spent waiting for real batches
-    notes: list[str] = field(default_factory=list)  # facts found while training, for the report
-    scalars: list[Scalar] = field(default_factory=list)
-    checkpoints: list[CheckpointValue] = field(default_factory=list)
-    pictures: list[CheckpointPicture] = field(default_factory=list)
-    generator_state: bytes | None = None
-
-    @property
-    def error(self) -> str:
-        return self.reason if self.status not in ("done", "skipped") else ""
-
-
 #: a trial that waits longer than this share of its training time for data is called data-bound in its notes
 DATA_BOUND = 0.10
-
-INTERRUPTED = "interrupted by the user (Ctrl-C); run the same command again to redo it"
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C reached an executor that runs trials elsewhere: ``results`` says which were cut short.
-
-    An executor raises it from ``run`` with an 'interrupted' :class:`TrialResult` for every trial
-    in flight, so the runner records them before it stops; in-process executors need not, as
-    ``run_trial`` itself returns the interrupted result.
-    """
-
-    def __init__(self, results: list[TrialResult]):
-        super().__init__(f"{len(results)} trials interrupted")
-        self.results = results
-
-
-def interrupted(job: TrialJob) -> TrialResult:
-    return TrialResult(job.id, "interrupted", INTERRUPTED)
 
 
 def run_trial(job: TrialJob, on_log=None) -> TrialResult:
@@ -192,7 +137,8 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     try:
         current = session(job.session)
     except Exception as error:  # data or metrics could not be prepared in this process
-        return _failed(result, "error", error)
+        return _failed(result, "error", error, _loaded_modules(job.session.plugins))
+    modules = _plugin_modules(current.registry)
     hook = current.registry.plugins.manager.hook
     config = {"id": job.id, **job.config()}
     device = torch.device(job.session.device)
@@ -205,7 +151,9 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         try:
             getattr(hook, event)(**kwargs)
         except Exception as error:
-            observer_failures.append(f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error)})")
+            observer_failures.append(
+                f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error, modules)})"
+            )
 
     try:
         notify("ganbench_trial_started", trial=config)
@@ -248,13 +196,13 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         torch.save(setup.generator.state_dict(), buffer)
         result.generator_state = buffer.getvalue()
     except Diverged as error:
-        _failed(result, "diverged", error)
+        _failed(result, "diverged", error, modules)
     except torch.cuda.OutOfMemoryError as error:
-        _failed(result, "oom", error)
+        _failed(result, "oom", error, modules)
     except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
-        result.status, result.reason = "interrupted", INTERRUPTED
+        result.status, result.reason = "interrupted", INTERRUPTED_REASON
     except Exception as error:
-        _failed(result, "error", error)
+        _failed(result, "error", error, modules)
     finally:
         if device.type == "cuda":
             result.peak_memory_mb = torch.cuda.max_memory_allocated(device) / 2**20
@@ -280,9 +228,9 @@ def plan_for(job: TrialJob, current: Session) -> TrialPlan:
         model,
         registry.get("losses", job.loss),
         job.stabilisers,
-        job.seed,  # type: ignore[arg-type]
+        job.seed,
         model.hparams.replace(**_hparams(job.hparams)),
-        current.dataset.shape,  # type: ignore[attr-defined]
+        current.dataset.shape,
     )
 
 
@@ -290,9 +238,9 @@ def _hparams(values: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if k == "betas" else v for k, v in values.items()}
 
 
-def _failed(result: TrialResult, status: str, error: BaseException) -> TrialResult:
+def _failed(result: TrialResult, status: str, error: BaseException, modules: tuple[str, ...] = ()) -> TrialResult:
     result.status = status
-    where = blame(error)
+    where = blame(error, modules)
     result.reason = f"{type(error).__name__}: {own_words(error)}" + (f" (in {where})" if where else "")
     result.traceback = traceback.format_exc()
     return result
@@ -311,11 +259,27 @@ def own_words(error: BaseException) -> str:
     return text
 
 
-def blame(error: BaseException) -> str:
-    """The innermost module outside ganbench's core and torch where the error was raised: the plugin to name."""
-    culprit = ""
-    for frame, _ in traceback.walk_tb(error.__traceback__):
-        module = frame.f_globals.get("__name__", "")
-        if not module.startswith(("ganbench.", "torch", "pluggy", "builtins")) and module != "ganbench":
-            culprit = module
-    return culprit
+def blame(error: BaseException, plugin_modules: tuple[str, ...] = ()) -> str:
+    """The plugin to name: the innermost frame in a loaded plugin's modules (``ganbench_plugins.losses.standard``).
+
+    A library the plugin called (PIL decoding a file, numpy) is not the culprit, the plugin that
+    called it is. Code outside every plugin module (a hook object defined in a test) falls back to
+    the innermost module outside ganbench's core, torch and pluggy.
+    """
+    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(error.__traceback__)]
+    inside = [m for m in frames if any(m == p or m.startswith(p + ".") for p in plugin_modules)]
+    if inside:
+        return inside[-1]
+    outside = [m for m in frames if not m.startswith(("ganbench.", "torch", "pluggy", "builtins")) and m != "ganbench"]
+    return outside[-1] if outside else ""
+
+
+def _plugin_modules(registry: Registry) -> tuple[str, ...]:
+    return tuple(info.module for info in registry.plugins.loaded)
+
+
+def _loaded_modules(plugins: PluginOptions) -> tuple[str, ...]:
+    try:
+        return _plugin_modules(registry_for(plugins))
+    except Exception:  # the plugins themselves failed: nothing to blame by module
+        return ()

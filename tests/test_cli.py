@@ -143,6 +143,15 @@ def test_list_and_plugins_show_components_and_providers(capsys):
     assert "toy_plugin" in out and "built-in" in out and "toy-mlp" in out
 
 
+def test_list_shows_square_brackets_in_descriptions(capsys, monkeypatch):
+    """Plugin text is not rich markup: "pip install 'ganbench[ray]'" keeps its brackets."""
+    from ganbench import terminal
+
+    monkeypatch.setattr(terminal.console, "width", 400)
+    assert main(["list", "executors"]) == 0
+    assert "pip install 'ganbench[ray]'" in capsys.readouterr().out
+
+
 def test_a_folder_run_streams_its_images_and_says_so(tmp_path, capsys):
     import numpy as np
     from PIL import Image

@@ -1,12 +1,14 @@
 """`ganbench check-plugin` and ganbench.conformance: built-ins pass, broken plugins fail with a clear line."""
 
+from pathlib import Path
+
 import pytest
 
 from ganbench.cli import main
 from ganbench.conformance import check, failures, kind_of
 from ganbench.errors import UsageError
-from ganbench.plugins import BUILTIN_DISTRIBUTION
-from ganbench.trial import PluginOptions, registry_for
+from ganbench.plugins import BUILTIN_DISTRIBUTION, PluginOptions
+from ganbench.registry import registry_for
 
 BUILTINS = PluginOptions(external=False)
 CHECKED = ("models", "losses", "stabilisers", "datasets", "executors")
@@ -61,3 +63,35 @@ def test_kind_disambiguates_and_is_checked():
     assert kind_of("Data_Set") == "datasets" and kind_of("losses") == "losses"
     with pytest.raises(UsageError, match="unknown kind"):
         kind_of("optimiser")
+
+
+def test_the_fail_line_docs_plugins_md_quotes_is_what_check_plugin_prints(ganbench_plugins):
+    """docs/plugins.md quotes a FAIL line as an example; it stays the line a user would really see."""
+    import re
+    import types as module_types
+
+    import torch.nn.functional as F
+
+    from ganbench import hookimpl
+    from ganbench.types import LossSpec
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    [quoted] = re.findall(r"`(FAIL gradients: G update: mylosses's [^`]+)`", docs)
+    plugin = module_types.SimpleNamespace()
+
+    @hookimpl
+    def ganbench_losses():
+        def d_loss(real, fake):
+            return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+        def g_loss(fake, real):
+            return F.softplus(-fake.detach()).mean()
+
+        return [LossSpec(name="mylosses", description="a g_loss that detaches", d_loss=d_loss, g_loss=g_loss)]
+
+    plugin.ganbench_losses = ganbench_losses
+    ganbench_plugins.register(plugin, name="mylosses_docs_example")
+    printed = [
+        f"{'pass' if r.passed else 'FAIL'} {r.check}: {r.detail}" for r in ganbench_plugins.check("loss", "mylosses")
+    ]
+    assert quoted in printed

@@ -17,8 +17,8 @@ import pytest
 import torch
 
 from ganbench.cli import main
+from ganbench.plugins import PluginOptions
 from ganbench.testing import run_tiny_trial
-from ganbench.trial import PluginOptions
 
 SUPPORT = str(Path(__file__).parent / "support")
 PLUGINS = ["--plugin", "toy_plugin", "--plugin", "fault_plugin"]

@@ -3,8 +3,8 @@
 import sqlite3
 
 from ganbench.cli import main
+from ganbench.plugins import PluginOptions
 from ganbench.testing import run_tiny_trial
-from ganbench.trial import PluginOptions
 
 PLUGINS = ["--plugin", "toy_plugin", "--plugin", "fault_plugin"]
 
@@ -26,10 +26,17 @@ def test_cuda_out_of_memory_is_recorded_as_oom():
     assert "out of memory" in result.reason and "fault_plugin" in result.reason
 
 
-def test_every_fault_is_recorded_and_shown_and_the_grid_goes_on(tmp_path, capsys, monkeypatch):
-    from ganbench import cli
+def test_an_error_raised_inside_a_library_names_the_plugin_that_called_it():
+    plugins = PluginOptions(modules=("toy_plugin", "fault_plugin"))
+    result = run_tiny_trial("toy-mlp", "fault-library", dataset="toy-line", steps=2, plugins=plugins)
+    assert result.status == "error"
+    assert result.reason == "LinAlgError: Singular matrix (in fault_plugin)"
 
-    monkeypatch.setattr(cli.console, "width", 250)  # one table row per line
+
+def test_every_fault_is_recorded_and_shown_and_the_grid_goes_on(tmp_path, capsys, monkeypatch):
+    from ganbench import terminal
+
+    monkeypatch.setattr(terminal.console, "width", 250)  # one table row per line
     out = tmp_path / "run"
     code = main(
         [

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ganbench import hookimpl, hookspecs
+from ganbench.cli import build_parser
 from ganbench.types import (
     DatasetSpec,
     Executor,
@@ -92,6 +93,11 @@ class EveryHook:
         return [ExecutorSpec(name="every-executor", description="d", factory=lambda options: Executor())]
 
     @hookimpl
+    def ganbench_add_options(self, options):
+        self._called("ganbench_add_options")
+        options.add("metric", "--every-option", default=3)
+
+    @hookimpl
     def ganbench_trial_started(self, trial):
         self._called("ganbench_trial_started")
         self.started = trial
@@ -112,6 +118,8 @@ def test_every_hook_is_called_discovery_by_the_registry_events_by_a_run(ganbench
     ganbench_plugins.register(observer)
     ganbench_plugins.register(__import__("toy_plugin"))
     registry = ganbench_plugins.registry
+    args = build_parser(registry).parse_args(["run"])
+    assert args.plugin_options.values(args, "metric") == {"every_option": 3, "fid_extractor": "auto"}
     for kind in ("models", "losses", "stabilisers", "datasets", "metrics", "executors"):
         assert f"every-{kind.rstrip('s').replace('losse', 'loss')}" in registry.names(kind)
     result = ganbench_plugins.run(

@@ -24,7 +24,7 @@ def install_fake_distribution(root, name, module_source, entry_name="main"):
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch):
+def site(tmp_path, monkeypatch, external_plugins):
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
     # Forget only the modules this test wrote: a broad pattern (e.g. "*_module") would also
@@ -115,3 +115,21 @@ def test_a_hook_that_raises_is_reported_like_an_import_failure(site):
     registry = build_registry(plugins)
     assert any("cannot build my list" in str(f) and "ganbench-raises" in str(f) for f in plugins.failures)
     assert "toy-mlp" in registry.names("models")  # the rest still loads
+
+
+def test_a_misspelt_hook_fails_its_plugin_naming_the_hook_it_meant(site):
+    (site / "typo_losses.py").write_text(
+        "from ganbench import hookimpl\n\n@hookimpl\ndef ganbench_loss():\n    return []\n"
+    )
+    plugins = load_plugins(external=False, extra_modules=("typo_losses",))
+    [failure] = plugins.failures
+    assert str(failure) == (
+        "plugin 'typo_losses' from --plugin failed to load: UnknownHook: it implements 'ganbench_loss', "
+        "which is not a ganbench hook; did you mean 'ganbench_losses'?"
+    )
+    assert "typo_losses" not in {p.name for p in plugins.loaded}
+    assert plugins.manager.get_plugin("typo_losses") is None  # unregistered: none of its hooks is called
+    sys.modules.pop("typo_losses", None)
+    with pytest.raises(UsageError, match="did you mean 'ganbench_losses'"):
+        load_plugins(external=False, extra_modules=("typo_losses",), strict=True)
+    sys.modules.pop("typo_losses", None)

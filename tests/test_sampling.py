@@ -9,8 +9,10 @@ from PIL import Image
 from ganbench import sampling
 from ganbench.cli import main
 from ganbench.errors import UsageError
+from ganbench.plugins import PluginOptions
+from ganbench.registry import registry_for
 from ganbench.store import Store
-from ganbench.trial import PluginOptions, TrialResult, registry_for
+from ganbench.types import TrialResult
 
 HPARAMS = {
     "z_dim": 2,

@@ -48,6 +48,19 @@ def test_generated_code_compiles(kind):
             compile(text, path, "exec")
 
 
+def test_the_stabiliser_template_refuses_a_bad_value_in_one_line(tmp_path, capsys, monkeypatch):
+    """The docs promise UsageError for a bad parameter: one line and exit 2, never a traceback."""
+    for path, text in files_for("mydrift", "stabiliser").items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    out = tmp_path / "run"
+    arguments = ["--plugin", "mydrift", "run", "--models", "mlp", "--losses", "ns", "--dataset", "ring8"]
+    assert main([*arguments, "--stabilisers", "mydrift:eps=-1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "ganbench: error: mydrift: eps must be at least 0, got -1.0" and not out.exists()
+
+
 def _pip(*args):
     done = subprocess.run(
         [sys.executable, "-m", "pip", *args, "-q", "--disable-pip-version-check"], capture_output=True, text=True

@@ -3,7 +3,7 @@
 import sqlite3
 
 from ganbench.store import ADDED_TRIAL_COLUMNS, SCHEMA, Store
-from ganbench.trial import TrialResult
+from ganbench.types import TrialResult
 
 
 def test_a_database_from_before_a_column_was_added_gains_it_and_records(tmp_path):

@@ -5,8 +5,8 @@ import multiprocessing
 import pytest
 import torch
 
-from ganbench.streaming import GATHER_IN_PROCESS, StreamedDataset, default_workers
-from ganbench.types import Dataset, DataShape
+from ganbench.types import Dataset, DataShape, StreamedDataset
+from ganbench.types.streaming import GATHER_IN_PROCESS, default_workers
 
 SHAPE = DataShape("image", (1, 2, 2))
 

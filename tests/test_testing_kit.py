@@ -7,9 +7,10 @@ import toy_plugin
 
 from ganbench import hookimpl
 from ganbench.errors import UsageError
+from ganbench.plugins import PluginOptions
+from ganbench.registry import registry_for
 from ganbench.testing import PluginKit, assert_trial_ok, run_tiny_trial
-from ganbench.trial import PluginOptions, TrialResult, registry_for
-from ganbench.types import LossSpec
+from ganbench.types import LossSpec, TrialResult
 
 SEEN = {}
 

@@ -7,8 +7,8 @@ import pytest
 import spy_plugin
 
 from ganbench.budget import Budget
+from ganbench.plugins import PluginOptions
 from ganbench.testing import run_tiny_trial
-from ganbench.trial import PluginOptions
 
 PLUGINS = PluginOptions(modules=("toy_plugin", "spy_plugin"))
 
@@ -121,8 +121,8 @@ def test_fast_paths_complete_and_are_recorded(fast):
 
 
 def test_a_failing_observer_never_fails_the_trial():
+    from ganbench.registry import registry_for
     from ganbench.testing import forget_registries
-    from ganbench.trial import registry_for
 
     registry = registry_for(PLUGINS)
     registry.plugins.manager.register(spy_plugin.FailingObserver, name="failing-observer")
@@ -148,7 +148,7 @@ def write_images(folder, n=40, side=16):
 def opened_batches(monkeypatch):
     """Every batches() iterator a streamed data set hands out, kept alive here: so only an explicit
     close() by the trial, not the garbage collector, can have stopped it and its workers."""
-    from ganbench.streaming import StreamedDataset
+    from ganbench.types import StreamedDataset
 
     opened, original = [], StreamedDataset.batches
 

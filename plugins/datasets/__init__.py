@@ -20,13 +20,14 @@ from ganbench.types import DatasetSpec
 from . import catalogue, cifar, digits, folder, idx, mixtures, stacked_mnist
 
 
-def _spec(name: str, load, kind: str = "image", takes_argument: bool = False) -> DatasetSpec:
+def _spec(name: str, load, kind: str = "image", takes_argument: bool = False, offline: bool = False) -> DatasetSpec:
     return DatasetSpec(
         name=name,
         description=catalogue.description(name),
         load=load,
         kind=kind,
         takes_argument=takes_argument,
+        offline=offline,
         source=catalogue.source(name),
     )
 
@@ -34,9 +35,9 @@ def _spec(name: str, load, kind: str = "image", takes_argument: bool = False) ->
 @hookimpl
 def ganbench_datasets():
     return [
-        _spec("ring8", mixtures.load_ring8, kind="vector"),
-        _spec("grid25", mixtures.load_grid25, kind="vector"),
-        _spec("digits", digits.load),
+        _spec("ring8", mixtures.load_ring8, kind="vector", offline=True),
+        _spec("grid25", mixtures.load_grid25, kind="vector", offline=True),
+        _spec("digits", digits.load, offline=True),
         _spec("mnist", idx.loader("mnist")),
         _spec("fashion-mnist", idx.loader("fashion-mnist")),
         _spec("cifar10", cifar.load),

@@ -10,7 +10,7 @@ Every image is converted to RGB, resized so its shorter side is ``DataOptions.im
 A folder may hold far more than memory (CelebA, LSUN), so nothing is decoded up front: loading
 lists the files and reads each one's header (a file that is not an image is bad input, found
 before any training), and training decodes batches in DataLoader workers
-(:class:`ganbench.streaming.StreamedDataset`).
+(:class:`ganbench.types.StreamedDataset`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from ganbench.errors import UsageError
-from ganbench.streaming import StreamedDataset
-from ganbench.types import DataOptions, DataShape
+from ganbench.types import DataOptions, DataShape, StreamedDataset
 
 from . import catalogue
 from .images import image_side

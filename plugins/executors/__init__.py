@@ -6,13 +6,14 @@ One module each:
 * pool.py       ``pool``: ``--workers N`` spawned worker processes, one GPU or an equal share of the CPU threads each
 * ray_tasks.py  ``ray``: one Ray task per trial on a local or remote cluster (``pip install 'ganbench[ray]'``)
 
-Whatever the executor, results come back to the driver as :class:`~ganbench.trial.TrialResult` s
+Whatever the executor, results come back to the driver as :class:`~ganbench.types.TrialResult` s
 (pictures and weights included, as bytes) and the driver alone writes the database.
 """
 
 from ganbench import hookimpl
 
 from . import local, pool, ray_tasks
+from .options import ganbench_add_options  # noqa: F401 (--workers, --address)
 
 
 @hookimpl

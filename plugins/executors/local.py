@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ganbench.errors import UsageError
-from ganbench.trial import interrupted
-from ganbench.types import Executor, ExecutorSpec
+from ganbench.types import Executor, ExecutorSpec, interrupted_result
 
 
 class LocalExecutor(Executor):
@@ -16,7 +15,7 @@ class LocalExecutor(Executor):
             try:
                 result = run_one(job, on_log=on_log(job) if on_log else None)
             except KeyboardInterrupt:  # landed outside run_trial's own guard (its set-up, an observer)
-                result = interrupted(job)
+                result = interrupted_result(job)
             yield result
             if result.status == "interrupted":  # Ctrl-C: run_trial returned instead of raising
                 return
@@ -35,5 +34,8 @@ def make(options: Mapping[str, Any]) -> LocalExecutor:
 
 def spec() -> ExecutorSpec:
     return ExecutorSpec(
-        name="local", description="trials one after another in this process, with live progress", factory=make
+        name="local",
+        description="trials one after another in this process, with live progress (the default)",
+        factory=make,
+        default=True,
     )

@@ -23,8 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ganbench.errors import UsageError
-from ganbench.trial import Interrupted, TrialResult, interrupted
-from ganbench.types import Executor, ExecutorSpec
+from ganbench.types import Executor, ExecutorSpec, Interrupted, TrialResult, interrupted_result
 
 from . import _worker
 
@@ -36,7 +35,7 @@ class PoolExecutor(Executor):
     def run(self, jobs, run_one, on_log=None):
         if not jobs:
             return
-        gpus = _worker.gpus_to_pin(jobs[0].session.device)
+        gpus = _worker.gpus_to_pin(jobs[0].device)
         workers = self.workers or len(gpus) or _worker.cpu_cores()
         threads = _worker.threads_per_worker(workers)
         waiting, in_flight = list(jobs), {}
@@ -62,7 +61,10 @@ class PoolExecutor(Executor):
         except KeyboardInterrupt:  # while waiting, or thrown in at a yield by the runner
             # A trial that finished but was not yet handed over keeps its result.
             raise Interrupted(
-                [_result(job, future) if future.done() else interrupted(job) for future, job in in_flight.items()]
+                [
+                    _result(job, future) if future.done() else interrupted_result(job)
+                    for future, job in in_flight.items()
+                ]
             ) from None
         finally:
             if pool is not None:
@@ -116,4 +118,5 @@ def spec() -> ExecutorSpec:
         name="pool",
         description="--workers N processes on this machine: one GPU each on several GPUs, else a share of the cores",
         factory=make,
+        chosen_when=lambda options: options.get("workers", 1) > 1,
     )

@@ -6,7 +6,7 @@ cluster only; ``HOST:PORT`` or ``ray://HOST:PORT`` a given one. A trial on CUDA 
 (Ray then sets CUDA_VISIBLE_DEVICES, so the trial's "cuda" is that GPU), any other one CPU.
 
 No shared file system is assumed: a trial's pictures and weights travel back in its
-:class:`~ganbench.trial.TrialResult` and the driver alone writes the database. Each node needs
+:class:`~ganbench.types.TrialResult` and the driver alone writes the database. Each node needs
 ganbench, the plugins named with ``--plugin`` and the data set (or a way to download it).
 At most as many trials are in flight as the cluster has GPUs (or CPUs), so Ctrl-C can say
 which trials were cut short and ``--fail-fast`` wastes little.
@@ -22,8 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ganbench.errors import UsageError
-from ganbench.trial import Interrupted, TrialResult, interrupted
-from ganbench.types import Executor, ExecutorSpec
+from ganbench.types import Executor, ExecutorSpec, Interrupted, TrialResult, interrupted_result
 
 INSTALL = "the ray executor needs Ray: pip install 'ganbench[ray]'"
 ADDRESS = re.compile(r"^(auto|(ray://)?[A-Za-z0-9_.\-\[\]:]+:\d+)$")
@@ -43,7 +42,7 @@ class RayExecutor(Executor):
         try:
             if not jobs:
                 return
-            gpu = jobs[0].session.device.startswith("cuda")
+            gpu = jobs[0].device.startswith("cuda")
             resources = ray.cluster_resources()
             capacity = max(1, int(resources.get("GPU" if gpu else "CPU", 1)))
             task = ray.remote(_trial).options(num_gpus=1, num_cpus=1) if gpu else ray.remote(_trial).options(num_cpus=1)
@@ -57,7 +56,7 @@ class RayExecutor(Executor):
                     for ref in done:
                         yield _result(ray, in_flight.pop(ref), ref)
             except KeyboardInterrupt:  # while waiting, or thrown in at a yield by the runner
-                raise Interrupted([interrupted(job) for job in in_flight.values()]) from None
+                raise Interrupted([interrupted_result(job) for job in in_flight.values()]) from None
             finally:
                 for ref in in_flight:  # Ctrl-C or --fail-fast: stop what still runs
                     try:
@@ -115,4 +114,5 @@ def spec() -> ExecutorSpec:
         name="ray",
         description="one Ray task per trial, local or on a cluster (--address); needs pip install 'ganbench[ray]'",
         factory=make,
+        chosen_when=lambda options: options.get("address") is not None,
     )

@@ -19,6 +19,7 @@ from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
 from . import classes, fid, fidelity_extra, modes2d, stacked
+from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples)
 
 
 @hookimpl
@@ -28,6 +29,7 @@ def ganbench_metrics():
             name="fid",
             description="Fréchet distance between generated and real features, via torch-fidelity",
             factory=fid.FID,
+            measures=("fid",),
             applies_to=fid.applies_to,
             source="Heusel et al. 2017, GANs trained by a two time-scale update rule converge to a local Nash "
             "equilibrium (arXiv:1706.08500); torch-fidelity (Obukhov et al.)",
@@ -36,6 +38,7 @@ def ganbench_metrics():
             name="kid",
             description="kernel (MMD) distance between generated and real features, via torch-fidelity",
             factory=fidelity_extra.KID,
+            measures=("kid",),
             applies_to=fid.applies_to,
             default=False,
             source="Binkowski et al. 2018, Demystifying MMD GANs (arXiv:1801.01401)",
@@ -44,6 +47,7 @@ def ganbench_metrics():
             name="inception-score",
             description="Inception Score of the generated images, via torch-fidelity",
             factory=fidelity_extra.InceptionScore,
+            measures=("inception_score",),
             applies_to=fid.applies_to,
             default=False,
             source="Salimans et al. 2016, Improved techniques for training GANs (arXiv:1606.03498)",
@@ -52,6 +56,7 @@ def ganbench_metrics():
             name="precision-recall",
             description="k-NN precision and recall of generated vs real features",
             factory=fidelity_extra.PrecisionRecall,
+            measures=("precision", "recall"),
             applies_to=fid.applies_to,
             default=False,
             source="Kynkäänniemi et al. 2019, Improved precision and recall metric (arXiv:1904.06991)",
@@ -60,6 +65,7 @@ def ganbench_metrics():
             name="mode-coverage",
             description="modes captured, % high-quality samples, reverse KL on a Gaussian mixture",
             factory=modes2d.ModeCoverage,
+            measures=("modes", "high_quality_pct", "reverse_kl"),
             applies_to=modes2d.applies_to,
             source="Srivastava et al. 2017, VEEGAN (arXiv:1705.07761); Lin et al. 2018, PacGAN (arXiv:1712.04086)",
         ),
@@ -67,6 +73,7 @@ def ganbench_metrics():
             name="class-coverage",
             description="classes generated and KL to the real class frequencies, by a trained classifier",
             factory=classes.ClassCoverage,
+            measures=("classes_covered", "class_kl"),
             applies_to=classes.applies_to,
             source="classifier-based mode counting as in Che et al. 2017, Mode regularized GANs (arXiv:1612.02136)",
         ),
@@ -74,6 +81,7 @@ def ganbench_metrics():
             name="stacked-mnist-modes",
             description="Stacked MNIST: triples of digits covered (of 1,000) and reverse KL",
             factory=stacked.StackedModes,
+            measures=("modes", "reverse_kl"),
             applies_to=stacked.applies_to,
             source="Metz et al. 2017, Unrolled GANs (arXiv:1611.02163); Lin et al. 2018, PacGAN (arXiv:1712.04086)",
         ),

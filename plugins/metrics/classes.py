@@ -68,6 +68,13 @@ class ClassCoverage(Metric):
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         found = coverage(self.trained.net.predict(sample(self.n)), self.real)
         return [
-            Measurement("classes_covered", found["classes_covered"], True, n_samples=self.n),
-            Measurement("class_kl", found["class_kl"], False, n_samples=self.n),
+            Measurement(
+                "classes_covered",
+                found["classes_covered"],
+                True,
+                n_samples=self.n,
+                label="classes covered",
+                qualifiers=(f"of {len(self.real)}",),
+            ),
+            Measurement("class_kl", found["class_kl"], False, n_samples=self.n, label="class KL"),
         ]

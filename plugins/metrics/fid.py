@@ -67,6 +67,8 @@ class FID(Metric):
                 higher_is_better=False,
                 extractor=self.extractor.label,
                 n_samples=self.n,
+                label="FID",
+                qualifiers=(f"{self.n} samples",),
             )
         ]
 

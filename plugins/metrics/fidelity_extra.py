@@ -37,6 +37,7 @@ from .fid import DEFAULT_SAMPLES, choose_extractor, sample_count
 from .reference import ImageTensors, Reference
 
 KID_SUBSET = 1_000
+LABELS = {"kid": "KID", "inception_score": "IS", "precision": "precision", "recall": "recall"}
 
 
 class _FidelityMetric(Metric):
@@ -63,7 +64,15 @@ class _FidelityMetric(Metric):
         )
 
     def measurement(self, name: str, value: float, higher_is_better: bool) -> Measurement:
-        return Measurement(name, float(value), higher_is_better, extractor=self.extractor.label, n_samples=self.n)
+        return Measurement(
+            name,
+            float(value),
+            higher_is_better,
+            extractor=self.extractor.label,
+            n_samples=self.n,
+            label=LABELS[name],
+            qualifiers=(f"{self.n} samples",),
+        )
 
 
 class KID(_FidelityMetric):

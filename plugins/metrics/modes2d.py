@@ -65,5 +65,9 @@ class ModeCoverage(Metric):
 
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         found = coverage(sample(self.n), self.modes, self.std)
-        better = {"modes": True, "high_quality_pct": True, "reverse_kl": False}
-        return [Measurement(name, value, better[name], n_samples=self.n) for name, value in found.items()]
+        k = len(self.modes)
+        return [
+            Measurement("modes", found["modes"], True, n_samples=self.n, label="modes", qualifiers=(f"of {k}",)),
+            Measurement("high_quality_pct", found["high_quality_pct"], True, n_samples=self.n, label="% high quality"),
+            Measurement("reverse_kl", found["reverse_kl"], False, n_samples=self.n, label="reverse KL"),
+        ]

@@ -87,6 +87,6 @@ class StackedModes(Metric):
     def compute(self, sample: Callable[[int], torch.Tensor]) -> list[Measurement]:
         found = coverage(classify(self.trained.net, sample(self.n)))
         return [
-            Measurement("modes", found["modes"], True, n_samples=self.n),
-            Measurement("reverse_kl", found["reverse_kl"], False, n_samples=self.n),
+            Measurement("modes", found["modes"], True, n_samples=self.n, label="modes", qualifiers=(f"of {MODES}",)),
+            Measurement("reverse_kl", found["reverse_kl"], False, n_samples=self.n, label="reverse KL"),
         ]

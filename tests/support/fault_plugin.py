@@ -3,6 +3,7 @@ a model the toy data never suits (skipped); a metric that reports the worker's t
 
 import os
 
+import numpy
 import torch
 from torch import nn
 
@@ -26,6 +27,10 @@ def raising_loss(real, fake):
     raise RuntimeError("this loss fails on purpose")
 
 
+def library_loss(real, fake):
+    numpy.linalg.inv(numpy.zeros((2, 2)))  # raises inside numpy: the plugin that called it is to blame
+
+
 def crashing_loss(real, fake):
     os._exit(3)  # the whole process dies: only ever run in a pool worker
 
@@ -46,6 +51,7 @@ def ganbench_losses():
         LossSpec(name="fault-oom", description="CUDA out of memory", d_loss=oom_loss, g_loss=g),
         LossSpec(name="fault-raise", description="raises", d_loss=raising_loss, g_loss=g),
         LossSpec(name="fault-crash", description="kills its process", d_loss=crashing_loss, g_loss=g),
+        LossSpec(name="fault-library", description="raises inside a library", d_loss=library_loss, g_loss=g),
     ]
 
 

@@ -51,8 +51,7 @@ class SlowLine(torch.utils.data.Dataset):
 
 
 def load_slow_line(options):
-    from ganbench.streaming import StreamedDataset
-    from ganbench.types import DataShape
+    from ganbench.types import DataShape, StreamedDataset
 
     return StreamedDataset("toy-slow-line", SlowLine(), DataShape("vector", (2,)), "toy-line, slowly", workers=0)
 
@@ -61,8 +60,7 @@ SLOW_START_SECONDS = 1.0
 
 
 def load_slow_start_line(options):
-    from ganbench.streaming import StreamedDataset
-    from ganbench.types import DataShape
+    from ganbench.types import DataShape, StreamedDataset
 
     class SlowStart(StreamedDataset):
         """toy-line streamed by a loader that takes SLOW_START_SECONDS to start, as workers may."""

@@ -19,11 +19,12 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Sampler, Subset
 
-from ganbench.types import Dataset, DataShape
+from ganbench.types.data import Dataset, DataShape
 
 MAX_AUTO_WORKERS = 4
 PREFETCH_BATCHES = 4  # per worker: enough to ride out a slow file without holding much memory
@@ -77,12 +78,13 @@ class StreamedDataset(Dataset):
         # Dataset's own fields, all but x, which a streamed data set does not have.
         self.name, self.labels, self.class_names, self.source = name, labels, tuple(class_names), source
         self.modes, self.mode_std = None, None
-        self.items, self.identity = items, identity
+        self.items: Any = items  # map-style: len() and items[i]
+        self.identity = identity
         self.workers = default_workers() if workers is None else workers
         self._shape, self._device = shape, torch.device(device)
 
-    @property
-    def x(self) -> torch.Tensor:
+    @property  # a read-only x that refuses: nothing is held in memory
+    def x(self) -> torch.Tensor:  # type: ignore[override]
         raise AttributeError(
             f"data set '{self.name}' streams its samples from storage and holds none in memory: "
             "use gather(index), sample(n) or batches(batch_size, generator)"

@@ -1,0 +1,64 @@
+"""`ganbench report`, `compare` and `sample`: reading a finished run folder, never changing its results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ganbench.errors import UsageError
+from ganbench.plugins import PluginOptions
+from ganbench.registry import registry_for
+from ganbench.terminal import print_table, say
+
+
+def report(args, plugins: PluginOptions) -> int:
+    from ganbench import report as reports
+
+    if args.out and not args.format:
+        raise UsageError("--out needs --format (html, md, csv, csv-long or latex)")
+    if args.format:
+        write_or_print(reports.render_format(args.run_dir, args.format, plugins=plugins), args.out)
+        return 0
+    path = reports.render(args.run_dir, plugins=plugins)
+    print_table(args.run_dir)
+    say(f"report: {path}")
+    return 0
+
+
+def compare(args, plugins: PluginOptions) -> int:
+    from ganbench import report as reports
+
+    write_or_print(reports.compare(args.run_dirs, args.format), args.out)
+    return 0
+
+
+def sample(args, plugins: PluginOptions) -> int:
+    from ganbench import sampling
+    from ganbench.store import Store
+
+    if args.n < 1:
+        raise UsageError(f"-n {args.n}: ask for at least 1 sample")
+    store = Store.open_existing(args.run_dir)
+    try:
+        trial = sampling.resolve_trial(store, args.trial)  # unknown or ambiguous: one line, exit 2
+        saved = sampling.load_generator(store, trial, registry_for(plugins))
+    finally:
+        store.close()
+    if args.interpolate:
+        png = sampling.interpolation_png(saved, seed=args.seed)
+    else:
+        png = sampling.samples_png(saved, args.n, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(png)
+    what = "interpolation" if args.interpolate else f"{args.n} samples"
+    say(f"wrote {args.out} ({what} from trial {trial['id']})")
+    return 0
+
+
+def write_or_print(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    say(f"wrote {out}")

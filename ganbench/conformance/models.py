@@ -1,0 +1,105 @@
+"""A model's checks: it builds for a shape it supports, trains with the reference loss, and with every built-in loss."""
+
+from __future__ import annotations
+
+import torch
+
+from ganbench.conformance.reference import REFERENCE_LOSS, reference_vectors
+from ganbench.conformance.results import BATCH, CheckResult, described, error_line
+from ganbench.conformance.watch import Run, train_once, training_checks, trial_plan
+from ganbench.plugins import BUILTIN_DISTRIBUTION
+from ganbench.registry import Registry
+from ganbench.types import Critic, Dataset, DataShape, ModelSpec
+
+
+def check_model(registry: Registry, spec: ModelSpec) -> list[CheckResult]:
+    shape = _shape_for(spec)
+    data = _data_for(shape)
+    results = [described(spec), _builds(spec, shape)]
+    if not results[-1].passed:
+        return results
+    results += training_checks(
+        registry,
+        trial_plan(spec, REFERENCE_LOSS, data),
+        data,
+        strict_d=True,  # a model knows its own parameters: an update must reach every one of them
+        strict_g=True,
+        g_subject=f"G's loss through {spec.name}",
+        d_subject=f"D's loss through {spec.name}",
+    )
+    results.append(_with_every_builtin_loss(registry, spec, data))
+    return results
+
+
+def _shape_for(model: ModelSpec) -> DataShape:
+    """The cheapest shape the model declares it supports: 2-D vectors, else small grey images."""
+    if "vector" in model.data_kinds:
+        return DataShape("vector", (2,))
+    lo, hi = model.image_sizes
+    side = next((s for s in (16, 32, 8, 64, 4, 128) if lo <= s <= hi), lo)
+    channels = 1 if 1 in model.channels else model.channels[0]
+    return DataShape("image", (channels, side, side))
+
+
+def _data_for(shape: DataShape) -> Dataset:
+    if shape.kind == "vector":
+        data = reference_vectors()
+        return data if shape.shape == (2,) else Dataset("reference-vectors", torch.randn(512, *shape.shape))
+    g = torch.Generator().manual_seed(0)
+    return Dataset(f"reference-images {shape}", torch.tanh(torch.randn(256, *shape.shape, generator=g)))
+
+
+def _builds(spec: ModelSpec, shape: DataShape) -> CheckResult:
+    """G and D for the shape, and what they give for one batch: the shapes the training step relies on."""
+    hp = spec.hparams.replace(batch_size=BATCH)
+    try:
+        torch.manual_seed(0)
+        G, D = spec.generator(shape, hp), spec.critic(shape, hp)
+        with torch.no_grad():
+            x = G(torch.randn(BATCH, hp.z_dim))
+            scores, features = D(x), (D.features(x) if isinstance(D, Critic) else None)
+    except Exception as error:
+        return CheckResult(
+            "builds", False, f"for {shape}: {error_line(error)} (it must build for every shape supports() accepts)"
+        )
+    problems = []
+    if not isinstance(D, Critic):
+        problems.append(f"critic() returned {type(D).__name__}, not a ganbench.types.Critic")
+    if tuple(x.shape) != (BATCH, *shape.shape):
+        problems.append(f"G gives {tuple(x.shape)} for {BATCH} latents, expected {(BATCH, *shape.shape)}")
+    if tuple(scores.shape) != (BATCH,):
+        problems.append(f"D gives scores of shape {tuple(scores.shape)}, expected ({BATCH},)")
+    if features is not None and (features.dim() != 2 or features.shape[0] != BATCH):
+        problems.append(f"D.features gives {tuple(features.shape)}, expected (N, F)")
+    return CheckResult("builds", not problems, "; ".join(problems) or f"G and D for {shape}")
+
+
+def _with_every_builtin_loss(registry: Registry, spec: ModelSpec, data: Dataset) -> CheckResult:
+    """A grid pairs a model with every loss: each built-in must train one step, or be declined with a reason.
+
+    Built-in means shipped with ganbench (by distribution); no loss is named here.
+    """
+    losses = [r for r in registry.all("losses") if r.distribution == BUILTIN_DISTRIBUTION]
+    if not losses:
+        return CheckResult("every built-in loss", True, "no built-in loss is installed")
+    trained, declined, failed = [], [], []
+    for loss in losses:
+        if loss.name in spec.incompatible_losses:
+            declined.append(f"{loss.name} ({spec.incompatible_losses[loss.name]})")
+            continue
+        try:
+            run = train_once(registry, trial_plan(spec, loss, data), data, steps=1)
+        except Exception as error:
+            failed.append(f"{loss.name}: {error_line(error)}")
+            continue
+        (trained if isinstance(run, Run) else declined).append(
+            loss.name if isinstance(run, Run) else f"{loss.name} ({run})"
+        )
+    if failed:
+        return CheckResult(
+            "every built-in loss",
+            False,
+            "; ".join(failed) + " (fix it, or declare it in incompatible_losses with the reason)",
+        )
+    detail = f"trains with {', '.join(trained) or 'none'}" + (f"; declines {', '.join(declined)}" if declined else "")
+    return CheckResult("every built-in loss", True, detail)

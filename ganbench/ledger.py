@@ -1,0 +1,155 @@
+"""The bookkeeping of one trial's training, kept out of the loop so that the loop reads like a GAN.
+
+After every generator step the loop tells the ledger, which counts what the budget has spent,
+keeps the throughput window (steps/s over the timed part, warm-up excluded), logs the losses and
+checks they are finite, runs the checkpoints that are due with the clock paused, and times the
+waits for real batches (a loader that cannot keep up shows there, not in the model's steps/s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import torch
+
+from ganbench.budget import Budget, TrainingClock
+from ganbench.types import Scalar, Usage
+
+
+class Diverged(Exception):
+    """A loss became NaN or infinite."""
+
+    def __init__(self, step: int, what: str):
+        super().__init__(f"{what} is not finite at step {step}")
+        self.step = step
+
+
+@dataclass
+class TrainingOutcome:
+    usage: Usage
+    steps_per_s: float
+    images_per_s: float
+    scalars: list[Scalar] = field(default_factory=list)
+    data_wait_share: float = 0.0  # of the throughput window, spent waiting for real batches
+
+
+class TrainingLedger:
+    """One trial's budget, clock, logs and checkpoints; ``step_done`` after each generator step."""
+
+    def __init__(
+        self,
+        budget: Budget,
+        clock: TrainingClock,
+        *,
+        images_per_step: int,
+        checkpoints: int,
+        on_checkpoint: Callable[[int, Usage], None],
+        on_log: Callable[[Usage, dict[str, float]], None],
+        log_every: int = 10,
+        warmup_steps: int = 5,
+    ):
+        self.budget, self.clock = budget, clock
+        self.images_per_step, self.checkpoints = images_per_step, checkpoints
+        self.on_checkpoint, self.on_log = on_checkpoint, on_log
+        self.log_every, self.warmup_steps = log_every, warmup_steps
+        self.usage = Usage()
+        self.scalars: list[Scalar] = []
+        self.checkpoints_done = 0
+        self.warm_seconds = 0.0
+        self.waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent drawing real batches
+
+    @property
+    def progress(self) -> float:
+        """The share of the budget spent, 0 to 1: what progress-aware stabilisers are told."""
+        return self.budget.fraction(self.usage)
+
+    @property
+    def spent(self) -> bool:
+        return self.progress >= 1.0
+
+    @contextlib.contextmanager
+    def real_batches(self, batches: Iterator[torch.Tensor]) -> Iterator[Iterator[torch.Tensor]]:
+        """The training clock runs inside: real batches, each draw timed, the iterator closed after.
+
+        The first batch is drawn before the clock starts: a loader's start-up (its workers, the
+        first decode) is preparation and spends no budget. Closing the iterator stops the workers.
+        """
+        try:
+            first = next(batches)
+            self.clock.start()
+            try:
+                yield self._timed(itertools.chain([first], batches))
+            finally:
+                self.clock.pause()
+                self.usage.seconds = self.clock.seconds
+        finally:
+            close = getattr(batches, "close", None)  # a generator; a data set's plain iterator has nothing to stop
+            if close is not None:
+                close()
+
+    def _timed(self, batches: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+        while True:
+            started = time.perf_counter()
+            try:
+                real = next(batches)
+            except StopIteration:
+                return
+            waited = time.perf_counter() - started
+            self.waits["all"] += waited
+            if self.usage.steps < self.warmup_steps:  # starting the loader's workers is warm-up, as compiling is
+                self.waits["warm-up"] += waited
+            yield real
+
+    def step_done(self, logged: Mapping[str, torch.Tensor]) -> None:
+        """One generator step is done; ``logged`` are its losses and D's scores, read only when logged."""
+        usage = self.usage
+        usage.steps += 1
+        usage.images += self.images_per_step
+        if self.budget.unit == "seconds" or usage.steps == self.warmup_steps:
+            usage.seconds = self.clock.seconds
+        if usage.steps == self.warmup_steps:
+            self.warm_seconds = usage.seconds
+        if usage.steps % self.log_every == 0 or usage.steps == 1:
+            self._log(logged)
+        if self.budget.checkpoint_due(usage, self.checkpoints_done, self.checkpoints):
+            self._checkpoints_due()
+
+    def _log(self, logged: Mapping[str, torch.Tensor]) -> None:
+        values = {name: float(tensor.detach().float().mean()) for name, tensor in logged.items()}
+        for name, value in values.items():
+            if not math.isfinite(value):
+                raise Diverged(self.usage.steps, name)
+        seconds = self.clock.seconds
+        self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in values.items()]
+        self.on_log(self.usage, values)
+
+    def _checkpoints_due(self) -> None:
+        """Evaluate with the clock paused, as often as the step crossed a checkpoint's fraction."""
+        self.clock.pause()
+        self.usage.seconds = self.clock.seconds
+        while self.budget.checkpoint_due(self.usage, self.checkpoints_done, self.checkpoints):
+            self.on_checkpoint(self.checkpoints_done, self.usage)
+            self.checkpoints_done += 1
+        if not self.spent:
+            self.clock.start()
+
+    def outcome(self) -> TrainingOutcome:
+        """Throughput over the timed part: the first ``warmup_steps`` steps (compiling, loader start) excluded."""
+        usage = self.usage
+        warm = usage.steps > self.warmup_steps
+        timed_steps = usage.steps - self.warmup_steps if warm else usage.steps
+        timed_seconds = usage.seconds - self.warm_seconds if warm else usage.seconds
+        timed_wait = self.waits["all"] - self.waits["warm-up"] if warm else self.waits["all"]
+        steps_per_s = timed_steps / timed_seconds if timed_seconds > 0 else float("nan")
+        return TrainingOutcome(
+            usage,
+            steps_per_s,
+            steps_per_s * self.images_per_step,
+            self.scalars,
+            timed_wait / timed_seconds if timed_seconds > 0 else 0.0,
+        )

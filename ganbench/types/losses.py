@@ -1,0 +1,31 @@
+"""Losses: an adversarial objective as two functions of the critic's raw scores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from ganbench.types.records import Record
+
+
+@dataclass(kw_only=True)
+class LossSpec(Record):
+    """An adversarial objective over the critic's raw scores.
+
+    ``d_loss(real_scores, fake_scores)`` and ``g_loss(fake_scores, real_scores)`` return
+    scalars to minimise (``real_scores`` is None unless ``g_uses_real``). A loss with real/fake labels (``uses_labels``) also accepts a
+    ``real_target=`` keyword in ``d_loss``, which one-sided label smoothing sets.
+    """
+
+    d_loss: Callable[..., torch.Tensor]
+    g_loss: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]
+    uses_labels: bool = False
+    # Relativistic losses read D(real) in G's loss; for the others ``g_loss`` gets None and
+    # the step saves a forward pass.
+    g_uses_real: bool = False
+    # Properties the loss needs from the model or a stabiliser, e.g. {"lipschitz"};
+    # trials without them still run, and the table notes what is missing.
+    requires: frozenset[str] = frozenset()
+    source: str = ""

@@ -1,0 +1,87 @@
+"""Models: a generator and a critic built for a data shape, and the hyper-parameters they train with."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganbench.types.data import DataShape
+from ganbench.types.records import Record
+
+
+@dataclass(kw_only=True)
+class HParams:
+    """A model's default hyper-parameters; recorded with every trial."""
+
+    z_dim: int = 100
+    batch_size: int = 64
+    optimizer: str = "adam"  # "adam" or "rmsprop"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    n_critic: int = 1  # discriminator updates per generator update
+
+    def replace(self, **changes: Any) -> HParams:
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Critic(nn.Module):
+    """The discriminator: ``D(x) = head(features(x))``, raw scores of shape (N,), never a sigmoid.
+
+    Split in two so that stabilisers can reach both halves: feature matching reads
+    ``features(x)`` (N, F); minibatch discrimination replaces ``head``.
+    """
+
+    def __init__(self, features: nn.Module, head: nn.Module):
+        super().__init__()
+        self.features = features
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).reshape(-1)
+
+    def constrain(self) -> None:
+        """Called after every critic optimiser step; a model's own constraint (WGAN clips here)."""
+
+
+@dataclass(kw_only=True)
+class ModelSpec(Record):
+    """A GAN architecture: two builders, called with the data's shape and the trial's hyper-parameters.
+
+    ``generator(shape, hparams)`` maps (N, z_dim) latents to samples of ``shape``.
+    ``critic(shape, hparams)`` returns a :class:`Critic` for inputs of ``shape``; that shape is
+    the data's, or what a stabiliser makes of it (packing m samples multiplies the channels).
+    """
+
+    generator: Callable[[DataShape, HParams], nn.Module]
+    critic: Callable[[DataShape, HParams], Critic]
+    hparams: HParams = field(default_factory=HParams)
+    data_kinds: tuple[str, ...] = ("image",)
+    # Image sides the model can build, inclusive; ignored for vectors.
+    image_sizes: tuple[int, int] = (16, 64)
+    channels: tuple[int, ...] = (1, 3)
+    # Loss names this model cannot train with, and why.
+    incompatible_losses: Mapping[str, str] = field(default_factory=dict)
+    # Properties the model guarantees, e.g. {"lipschitz"} for a clipped critic.
+    provides: frozenset[str] = frozenset()
+    source: str = ""
+
+    def supports(self, shape: DataShape) -> str | None:
+        """None if the model can be built for this data, else the reason it cannot."""
+        if shape.kind not in self.data_kinds:
+            return f"{self.name} needs {' or '.join(self.data_kinds)} data, the data set gives {shape.kind}s"
+        if shape.kind == "image":
+            lo, hi = self.image_sizes
+            if not lo <= shape.size <= hi or shape.size & (shape.size - 1):
+                return f"{self.name} builds power-of-two image sides from {lo} to {hi} px, not {shape.size}"
+            if shape.channels not in self.channels:
+                return f"{self.name} builds images with {self.channels} channels, not {shape.channels}"
+        return None

@@ -1,0 +1,38 @@
+"""The FID family's command-line options: `--fid-extractor`, `--fid-weights`, `--fid-samples`.
+
+Their values reach every metric as ``MetricContext.options`` (``fid_extractor``, ``fid_weights``,
+``fid_samples``) and are part of each trial's id: another extractor is another experiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ganbench import hookimpl
+from ganbench.types import whole_number
+
+from .extractor import INCEPTION
+
+
+def weights_file(text: str) -> str:
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return os.path.abspath(text)
+
+
+@hookimpl
+def ganbench_add_options(options):
+    options.add(
+        "metric",
+        "--fid-extractor",
+        default="auto",
+        help=f"FID's features: auto (a network trained on the data, for labelled images), ganbench, or {INCEPTION}",
+    )
+    options.add("metric", "--fid-weights", type=weights_file, help=f"a local file of {INCEPTION} weights")
+    options.add(
+        "metric",
+        "--fid-samples",
+        type=whole_number(2, "FID needs at least 2 samples (thousands, in practice)"),
+        help="generated samples per FID evaluation",
+    )

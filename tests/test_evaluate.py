@@ -1,0 +1,53 @@
+"""ganbench.evaluate: what a metric returns is checked at every evaluation; a bad record fails its trial, naming the metric."""
+
+import sqlite3
+
+import pytest
+import torch
+from torch import nn
+
+from ganbench.cli import main
+from ganbench.evaluate import Evaluator
+from ganbench.plugins import PluginOptions
+from ganbench.registry import registry_for
+from ganbench.testing import forget_registries
+from ganbench.types import Dataset, MetricContext
+
+PLUGINS = PluginOptions(external=False, modules=("bad_metric_plugin",))
+
+
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("returns-float", "returned float 1.0, not a list"),
+        ("no-direction", "higher_is_better=None: it must be True or False"),
+        ("tensor-value", "it must be an int or float"),
+    ],
+)
+def test_a_bad_record_is_a_type_error_naming_the_metric_and_its_plugin(name, says):
+    data = Dataset("points", torch.randn(64, 2))
+    spec = registry_for(PLUGINS).get("metrics", name)
+    evaluator = Evaluator.prepare([spec], MetricContext(data, torch.device("cpu"), "unused"))
+    with pytest.raises(TypeError, match=f"metric '{name}' from bad_metric_plugin") as raised:
+        evaluator.evaluate(nn.Linear(2, 2), z_dim=2, seed=0)
+    assert says in str(raised.value)
+
+
+def test_a_trial_whose_metric_returns_a_bad_record_ends_error_and_the_grid_goes_on(tmp_path):
+    forget_registries()  # a fresh session: flaky-direction is bad at its first evaluation in a process
+    out = tmp_path / "run"
+    code = main(
+        [
+            *("--plugin", "toy_plugin", "--plugin", "bad_metric_plugin", "run"),
+            *("--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--seeds", "2"),
+            *("--budget", "2steps", "--checkpoints", "1", "--metrics", "flaky-direction", "--executor", "local"),
+            *("--out", str(out)),
+        ]
+    )
+    assert code == 0
+    with sqlite3.connect(out / "results.sqlite") as db:
+        rows = db.execute("SELECT seed, status, reason FROM trials ORDER BY seed").fetchall()
+    [(_, first, reason), (_, second, _)] = rows
+    assert first == "error" and "metric 'flaky-direction' from bad_metric_plugin" in reason, reason
+    assert "higher_is_better=None" in reason
+    assert second == "done"

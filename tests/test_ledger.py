@@ -1,0 +1,104 @@
+"""The training loop's bookkeeping: budget spent, throughput window, logs and divergence, checkpoints, data wait."""
+
+import math
+import time
+
+import pytest
+import torch
+
+from ganbench.budget import Budget, TrainingClock
+from ganbench.ledger import Diverged, TrainingLedger
+
+CPU = torch.device("cpu")
+
+
+def ledger(budget, checkpoints=4, **options):
+    seen = {"checkpoints": [], "logs": []}
+    made = TrainingLedger(
+        Budget.parse(budget),
+        TrainingClock(CPU),
+        images_per_step=options.pop("images_per_step", 64),
+        checkpoints=checkpoints,
+        on_checkpoint=lambda index, usage: seen["checkpoints"].append((index, usage.steps)),
+        on_log=lambda usage, values: seen["logs"].append((usage.steps, values)),
+        **options,
+    )
+    return made, seen
+
+
+def logged(value=0.5):
+    return {
+        "d_loss": torch.tensor(value),
+        "g_loss": torch.tensor(1.0),
+        "d_real": torch.ones(4),
+        "d_fake": torch.zeros(4),
+    }
+
+
+def run(made, batches, per_step=lambda real: None):
+    with made.real_batches(iter(batches)) as real:
+        while not made.spent:
+            per_step(next(real))
+            made.step_done(logged())
+    return made.outcome()
+
+
+def test_a_step_budget_counts_steps_and_images_and_evaluates_at_even_fractions():
+    made, seen = ledger("20steps", images_per_step=128)
+    outcome = run(made, [torch.zeros(1)] * 100)
+    assert outcome.usage.steps == 20 and outcome.usage.images == 20 * 128
+    assert seen["checkpoints"] == [(0, 5), (1, 10), (2, 15), (3, 20)]
+    assert [step for step, _ in seen["logs"]] == [1, 10, 20]  # step 1, then every 10th
+
+
+def test_logged_values_are_means_and_a_non_finite_one_ends_the_trial():
+    made, seen = ledger("3steps")
+    with made.real_batches(iter([torch.zeros(1)] * 5)):
+        made.step_done(logged())
+        assert seen["logs"][0][1] == {"d_loss": 0.5, "g_loss": 1.0, "d_real": 1.0, "d_fake": 0.0}
+        with pytest.raises(Diverged, match="d_loss is not finite at step 10"):
+            made.usage.steps = 9  # the next step is logged
+            made.step_done(logged(float("nan")))
+
+
+def test_throughput_excludes_the_warm_up_steps():
+    """A slow first step (compiling, a loader starting) is warm-up: steps/s counts only the steps after it."""
+    made, _ = ledger("12steps", checkpoints=0, warmup_steps=2)
+
+    def step(real):
+        time.sleep(0.3 if made.usage.steps == 0 else 0.01)
+
+    outcome = run(made, [torch.zeros(1)] * 20, step)
+    assert 10 / outcome.steps_per_s < 0.2  # ten timed steps of ~10 ms, not the 0.3 s warm-up
+    assert outcome.usage.seconds >= 0.3
+
+
+def test_waiting_for_batches_is_measured_as_a_share_of_the_timed_window():
+    made, _ = ledger("10steps", checkpoints=0, warmup_steps=1)
+
+    def slow_batches():
+        while True:
+            time.sleep(0.02)
+            yield torch.zeros(1)
+
+    outcome = run(made, slow_batches())
+    assert 0.8 < outcome.data_wait_share <= 1.0  # nearly all of the timed window was spent waiting
+
+
+def test_the_first_batch_is_drawn_before_the_clock_starts():
+    made, _ = ledger("2steps", checkpoints=0)
+
+    def late_start():
+        time.sleep(0.4)  # a loader's start-up: preparation, not budget
+        while True:
+            yield torch.zeros(1)
+
+    outcome = run(made, late_start())
+    assert outcome.usage.seconds < 0.2
+
+
+def test_a_time_budget_stops_once_spent_and_the_clock_stays_paused_for_checkpoints():
+    made, seen = ledger("0.3s", checkpoints=2)
+    outcome = run(made, [torch.zeros(1)] * 10_000, lambda real: time.sleep(0.005))
+    assert 0.3 <= outcome.usage.seconds < 0.35 and len(seen["checkpoints"]) == 2
+    assert math.isfinite(outcome.steps_per_s)

@@ -49,6 +49,9 @@ class Dataset:
     modes: torch.Tensor | None = None  # (K, d) mixture centres, where the data is a known mixture
     mode_std: float | None = None
     source: str = ""
+    # Which part of the published data these samples are: "train", "test", "train+test", or "all"
+    # (a set without splits, or generated). Reports say it beside every number scored against it.
+    split: str = "all"
 
     @property
     def shape(self) -> DataShape:

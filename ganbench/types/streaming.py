@@ -72,11 +72,13 @@ class StreamedDataset(Dataset):
         labels: torch.Tensor | None = None,
         class_names: tuple[str, ...] = (),
         source: str = "",
+        split: str = "all",
         workers: int | None = None,
         device: torch.device | str = "cpu",
     ):
         # Dataset's own fields, all but x, which a streamed data set does not have.
         self.name, self.labels, self.class_names, self.source = name, labels, tuple(class_names), source
+        self.split = split
         self.modes, self.mode_std = None, None
         self.items: Any = items  # map-style: len() and items[i]
         self.identity = identity

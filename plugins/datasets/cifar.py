@@ -43,4 +43,5 @@ def load(options: DataOptions) -> Dataset:
         labels=torch.tensor(data.targets, dtype=torch.int64),
         class_names=tuple(data.classes),
         source=f"cifar10 train split ({len(data.targets):,} images) from {root}; {catalogue.source('cifar10')}",
+        split="train",
     )

@@ -40,6 +40,7 @@ class RawDigits:
     images: torch.Tensor
     labels: torch.Tensor
     origin: str
+    split: str  # "train" or "test"
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -78,13 +79,14 @@ def read_raw(name: str, options: DataOptions) -> RawDigits:
             raise UsageError(f"{name}: {images_path} and {labels_path} do not hold matching images and labels")
         origin = f"{split} split ({len(labels):,} images) from {images_path.parent}"
         return RawDigits(
-            torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin
+            torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin, split
         )
     fetched = fetch(name, root, options.download)
     return RawDigits(
         fetched.data.unsqueeze(1),
         fetched.targets.to(torch.int64),
         f"train split ({len(fetched.targets):,} images) from {fetched.raw_folder}",
+        "train",
     )
 
 
@@ -115,6 +117,7 @@ def loader(name: str):
             labels=raw.labels,
             class_names=tuple(catalogue.entry(name)["classes"]),
             source=f"{name} {raw.origin}; {catalogue.source(name)}",
+            split=raw.split,
         )
 
     return load

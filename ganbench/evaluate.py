@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from ganbench.errors import UsageError
+from ganbench.latents import PICTURES, eval_mode, sampler
 from ganbench.pictures import image_grid_png, scatter_png
 from ganbench.registry import Registry
 from ganbench.types import Dataset, Measurement, Metric, MetricContext, MetricSpec
 from ganbench.types.metrics import measurements_problem
-
-SAMPLE_BATCH = 500  # generator forward passes in chunks: bounded memory for any sample count
 
 
 def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None) -> list[MetricSpec]:
@@ -43,12 +40,11 @@ class Evaluator:
         return cls([(spec, spec.factory(context)) for spec in specs], context.dataset)
 
     def evaluate(self, generator: nn.Module, z_dim: int, seed: int) -> list[Measurement]:
-        """Every metric on fresh samples; the training RNG streams are left untouched."""
-        sample = sampler(generator, z_dim, seed)
+        """Every metric on its own latent stream (ganbench.latents); the training RNG streams are untouched."""
         measurements: list[Measurement] = []
-        with _eval_mode(generator):
+        with eval_mode(generator):
             for spec, metric in self.metrics:
-                returned = metric.compute(sample)
+                returned = metric.compute(sampler(generator, z_dim, seed, spec.name))
                 # A bad record fails this trial here, naming its metric, not the whole run's report later.
                 problem = measurements_problem(returned)
                 if problem:
@@ -57,39 +53,10 @@ class Evaluator:
         return measurements
 
 
-def sampler(generator: nn.Module, z_dim: int, seed: int) -> Callable[[int], torch.Tensor]:
-    device = next(generator.parameters()).device
-    rng = torch.Generator(device).manual_seed(1_000_003 + seed)  # an evaluation stream of its own
-
-    @torch.no_grad()
-    def sample(n: int) -> torch.Tensor:
-        chunks = []
-        for start in range(0, n, SAMPLE_BATCH):
-            z = torch.randn(min(SAMPLE_BATCH, n - start), z_dim, device=device, generator=rng)
-            chunks.append(generator(z))
-        return torch.cat(chunks)
-
-    return sample
-
-
-class _eval_mode:
-    """BatchNorm uses its running statistics while sampling; training mode is restored after."""
-
-    def __init__(self, module: nn.Module):
-        self.module, self.was_training = module, module.training
-
-    def __enter__(self):
-        self.module.eval()
-
-    def __exit__(self, *exc):
-        self.module.train(self.was_training)
-
-
 def sample_picture(generator: nn.Module, z_dim: int, seed: int, dataset: Dataset) -> bytes:
-    """The trial's sample grid (images) or scatter over the modes (2D vectors), from fixed latents."""
-    with _eval_mode(generator):
+    """The trial's sample grid (images) or scatter over the modes (2D vectors), from the pictures' fixed latents."""
+    sample = sampler(generator, z_dim, seed, PICTURES)
+    with eval_mode(generator):
         if dataset.shape.kind == "image":
-            images = sampler(generator, z_dim, seed)(64)
-            return image_grid_png(images, columns=8, scale=max(1, 64 // dataset.shape.size))
-        points = sampler(generator, z_dim, seed)(2500)
-        return scatter_png(points, dataset.modes)
+            return image_grid_png(sample(64), columns=8, scale=max(1, 64 // dataset.shape.size))
+        return scatter_png(sample(2500), dataset.modes)

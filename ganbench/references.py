@@ -26,8 +26,11 @@ class Match:
 
     @property
     def published(self) -> str:
+        """'17.3 ± 0.8 (standard error over 10 trials)': the ± always says what it is."""
         value = f"{self.entry['value']:g}"
-        return value + (f" ± {self.entry['std']:g}" if "std" in self.entry else "")
+        if "spread_value" not in self.entry:
+            return value
+        return f"{value} ± {self.entry['spread_value']:g} ({self.entry.get('spread', 'spread not stated')})"
 
 
 def matches(aggregate: pd.DataFrame, facts: dict, entries: dict | None = None) -> list[Match]:

@@ -50,7 +50,7 @@ def render(folder: str | Path, plugins=None) -> Path:
         table.to_csv(folder / "results.csv")
         (folder / "summary.csv").write_text(exports.to_csv_wide(summary))
         (folder / "summary_long.csv").write_text(exports.to_csv_long(summary))
-        (folder / "summary.tex").write_text(exports.to_latex(summary, caption=_caption(store)))
+        (folder / "summary.tex").write_text(exports.to_latex(summary, caption=_caption(store, summary)))
         curves = _curves(store)
         (folder / "curves").mkdir(exist_ok=True)
         for column, (_, png) in curves.items():
@@ -80,7 +80,7 @@ def render_format(folder: str | Path, form: str, plugins=None) -> str:
             return _html(
                 store, summary, trial_table(store), curves, references.matches(summary.long, _facts(store)), plugins
             )
-        return _table_text(summary, form, _caption(store))
+        return _table_text(summary, form, _caption(store, summary))
     finally:
         store.close()
 
@@ -143,12 +143,13 @@ def _time_split(store: Store) -> str:
     return TimeSplit(**store.get("time_split")).text()
 
 
-def _caption(store: Store) -> str:
+def _caption(store: Store, summary: exports.Summary) -> str:
+    """What the table is; it claims intervals and tests only where a cell has more than one seed behind it."""
     data = store.get("dataset", {})
-    return (
-        f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
-        "mean ± 95% Student t interval over seeds; bold: best (Welch's t-test, p < 0.05) or tied for best"
-    )
+    text = f"ganbench run {store.folder.name}: {data.get('name', '?')}, budget {store.get('budget', '?')} per trial; "
+    if (summary.long["n"] > 1).any():
+        return text + "mean ± 95% Student t interval over seeds; bold: best (Welch's t-test, p < 0.05) or tied for best"
+    return text + "one seed per configuration: single values, no interval and no significance test"
 
 
 def _curves(store: Store) -> dict[str, tuple[str, bytes]]:

@@ -28,7 +28,8 @@ STATISTICS_NOTE = (
     "Student t 95% confidence interval (n - 1 degrees of freedom). The best entry of a column is in "
     "bold only where Welch's t-test (unequal variances, two-sided) separates it from the runner-up "
     "at p < 0.05; otherwise the entries that the test cannot tell from the best are in bold together. "
-    "With a single seed there is no interval and no significance claim, and nothing is marked."
+    "With a single seed, or when the values compared do not vary over seeds, there is no test and "
+    "nothing is marked."
 )
 
 
@@ -122,8 +123,10 @@ def welch_p(a: pd.Series, b: pd.Series) -> float:
     if len(a) < 2 or len(b) < 2:
         return math.nan
     scale = max(1.0, abs(float(a.mean())), abs(float(b.mean())))
-    if a.std(ddof=1) <= 1e-9 * scale and b.std(ddof=1) <= 1e-9 * scale:  # the test is undefined: constants
-        return 1.0 if abs(a.mean() - b.mean()) <= 1e-9 * scale else 0.0
+    if a.std(ddof=1) <= 1e-9 * scale and b.std(ddof=1) <= 1e-9 * scale:
+        # Seeds that all give one value (classes covered: 10, 10, 10) show no spread to test against:
+        # there is no evidence either way, so no significance is claimed.
+        return math.nan
     with warnings.catch_warnings():  # nearly constant seeds: scipy warns about precision, the p-value stands
         warnings.simplefilter("ignore", RuntimeWarning)
         return float(stats.ttest_ind(a, b, equal_var=False).pvalue)

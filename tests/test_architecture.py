@@ -12,7 +12,7 @@ CONTRACT = {"ganbench", "ganbench.hookspecs", "ganbench.types", "ganbench.errors
 ENGINE = {
     "ganbench.plugins", "ganbench.registry", "ganbench.grid", "ganbench.budget", "ganbench.ledger",
     "ganbench.train", "ganbench.evaluate", "ganbench.trial", "ganbench.runner", "ganbench.timing",
-    "ganbench.pictures",
+    "ganbench.pictures", "ganbench.latents",
 }  # fmt: skip
 RESULTS = {
     "ganbench.store", "ganbench.tables", "ganbench.exports", "ganbench.figures", "ganbench.references",
@@ -24,7 +24,9 @@ ALLOWED = {
     "contract": CONTRACT,
     "engine": CONTRACT | ENGINE | {"ganbench.store"},  # the runner records results as they arrive
     # plugins/registry rebuild saved generators; pictures and timing draw and state what the engine recorded
-    "results": CONTRACT | RESULTS | {"ganbench.plugins", "ganbench.registry", "ganbench.pictures", "ganbench.timing"},
+    "results": CONTRACT
+    | RESULTS
+    | {"ganbench.plugins", "ganbench.registry", "ganbench.pictures", "ganbench.timing", "ganbench.latents"},
     "authoring": CONTRACT | ENGINE | AUTHORING,
     "command line": CONTRACT | ENGINE | RESULTS | AUTHORING | COMMAND_LINE,
     "built-ins": CONTRACT | {"ganbench.testing"},

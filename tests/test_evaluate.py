@@ -51,3 +51,29 @@ def test_a_trial_whose_metric_returns_a_bad_record_ends_error_and_the_grid_goes_
     assert first == "error" and "metric 'flaky-direction' from bad_metric_plugin" in reason, reason
     assert "higher_is_better=None" in reason
     assert second == "done"
+
+
+def test_a_metrics_samples_do_not_depend_on_which_other_metrics_run(cache_dir):
+    """FID of the same trained G is the same number with --metrics fid and with every metric beside it."""
+    from ganbench.testing import run_tiny_trial
+
+    def fid(metrics):
+        result = run_tiny_trial("dcgan", "ns", dataset="digits", steps=2, metrics=metrics, cache_dir=str(cache_dir))
+        assert result.status == "done", result.reason
+        return [c.measurement.value for c in result.checkpoints if c.measurement.name == "fid"]
+
+    alone = fid(("fid",))
+    assert alone == fid(("kid", "class-coverage", "fid", "precision-recall")) and len(alone) == 1
+
+
+def test_each_stream_is_seeded_by_the_trial_and_its_name_and_drawn_on_the_cpu():
+    from ganbench.latents import sampler, stream_seed
+
+    assert stream_seed(0, "fid") == stream_seed(0, "fid") != stream_seed(0, "kid") != stream_seed(1, "kid")
+    identity = nn.Identity()
+    identity.register_parameter("p", nn.Parameter(torch.zeros(1)))  # a device to read
+    first = sampler(identity, 3, 0, "fid")(1200)  # three chunks
+    again = sampler(identity, 3, 0, "fid")
+    assert torch.equal(torch.cat([again(700), again(500)]), first)  # a stream continues, however it is split
+    expected = torch.randn(500, 3, generator=torch.Generator().manual_seed(stream_seed(0, "fid")))
+    assert torch.equal(first[:500], expected)  # the CPU generator, whatever G's device

@@ -22,7 +22,8 @@ ENTRIES = {
         "metric": "modes",
         "method": "GAN",
         "value": 6.3,
-        "std": 0.5,
+        "spread": "standard error over 10 trials",
+        "spread_value": 0.5,
         "protocol": "MLP, 2,500 samples",
     },
 }
@@ -65,7 +66,8 @@ def test_the_frame_marks_published_rows_and_cites_the_source():
     found = references.matches(aggregate("modes"), facts("ring8"), ENTRIES)
     frame = references.frame(found)
     assert frame["kind"].tolist() == ["published", "measured", "measured"]
-    assert frame.loc[0, "value"] == "6.3 ± 0.5" and "Other 2018, Table 1" in frame.loc[0, "source"]
+    assert frame.loc[0, "value"] == "6.3 ± 0.5 (standard error over 10 trials)"
+    assert "Other 2018, Table 1" in frame.loc[0, "source"]
     assert frame.loc[1, "source"] == "this run" and "95% CI" in frame.loc[1, "value"]
 
 
@@ -74,3 +76,22 @@ def test_every_catalogued_number_names_its_paper_table_source_and_protocol():
     for key, entry in entries.items():
         assert {"paper", "table", "dataset", "metric", "method", "value", "protocol"} <= set(entry), key
         assert isinstance(entry["value"], (int, float)), key
+        if "spread_value" in entry:
+            assert entry.get("spread"), f"{key}: a ± must say what it is (spread)"
+        assert "std" not in entry, f"{key}: write the ± as spread_value with its spread"
+
+
+def test_pacgans_stacked_mnist_rows_are_catalogued_as_its_table_2_prints_them():
+    """Checked against the authors' image of Table 2 (github.com/fjxmlzn/PacGAN)."""
+    entries = catalogue.load("references")
+    rows = {
+        e["method"]: e["value"] for e in entries.values() if e["dataset"] == "stacked-mnist" and e["metric"] == "modes"
+    }
+    assert rows["DCGAN (PacGAN's implementation) (PacGAN Table 2)"] == 78.9
+    assert rows["PacDCGAN2 (PacGAN Table 2)"] == 1000.0
+    kl = {
+        e["method"]: e["value"]
+        for e in entries.values()
+        if e["dataset"] == "stacked-mnist" and e["metric"] == "reverse_kl"
+    }
+    assert kl["DCGAN (PacGAN's implementation) (PacGAN Table 2)"] == 4.50 and kl["PacDCGAN2 (PacGAN Table 2)"] == 0.06

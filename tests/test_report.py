@@ -165,3 +165,15 @@ def test_chromium_renders_the_report_of_a_real_run_with_every_section(name, tmp_
         assert "FID (ganbench-digits-cnn, 200 samples)" in dom and "classes covered" in dom
     else:
         assert "modes (of 8)" in dom and "% high quality" in dom and 'id="snapshots"' in dom
+
+
+def test_the_latex_caption_claims_intervals_only_where_seeds_give_them(run_dir, tmp_path, capsys):
+    from ganbench import report
+
+    assert r"95\% Student t interval" in report.render_format(run_dir, "latex")
+    single = tmp_path / "one-seed"
+    arguments = ["--plugin", "toy_plugin", "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line"]
+    assert main([*arguments, "--budget", "4steps", "--metrics", "mean-gap", "--out", str(single)]) == 0
+    caption = report.render_format(single, "latex")
+    assert "Student t" not in caption and "Welch" not in caption
+    assert "one seed per configuration: single values, no interval and no significance test" in caption

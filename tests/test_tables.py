@@ -85,11 +85,16 @@ def test_one_seed_gets_no_interval_and_no_mark():
     assert set(aggregate["mark"]) == {""} and aggregate["n"].tolist() == [1, 1]
 
 
-def test_constant_seeds_tie_when_equal_and_separate_when_not():
+def test_seeds_without_spread_on_both_sides_are_never_marked_significant():
+    """8, 8 against 7, 7 is no evidence that a is better: with zero variance there is no test at all."""
     equal = values_frame({("a", "ns"): [8.0, 8.0], ("b", "ns"): [8.0, 8.0]}, metric="modes", higher=True)
-    assert set(tables.aggregate(equal, trials_frame(equal), KEYS)["mark"]) == {"tied"}
+    assert set(tables.aggregate(equal, trials_frame(equal), KEYS)["mark"]) == {""}
     apart = values_frame({("a", "ns"): [8.0, 8.0], ("b", "ns"): [7.0, 7.0]}, metric="modes", higher=True)
-    assert marks(tables.aggregate(apart, trials_frame(apart), KEYS)) == {"a/ns": "best", "b/ns": ""}
+    assert marks(tables.aggregate(apart, trials_frame(apart), KEYS)) == {"a/ns": "", "b/ns": ""}
+    spread = values_frame({("a", "ns"): [8.0, 8.0], ("b", "ns"): [6.0, 7.0]}, metric="modes", higher=True)
+    # One side varies: Welch's test exists (t = 3 on 1 degree of freedom, p = 0.205) and cannot separate them.
+    assert tables.welch_p(pd.Series([8.0, 8.0]), pd.Series([6.0, 7.0])) == pytest.approx(0.2048, abs=1e-3)
+    assert marks(tables.aggregate(spread, trials_frame(spread), KEYS)) == {"a/ns": "tied", "b/ns": "tied"}
 
 
 def test_configurations_count_finished_seeds_and_keep_every_reason():

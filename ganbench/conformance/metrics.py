@@ -20,6 +20,7 @@ from ganbench.conformance.reference import (
     reference_vectors,
 )
 from ganbench.conformance.results import CPU, CheckResult, described, error_line
+from ganbench.latents import sampler
 from ganbench.registry import Registry
 from ganbench.types import Measurement, Metric, MetricContext, MetricSpec
 from ganbench.types.metrics import measurements_problem
@@ -39,13 +40,11 @@ def check_metric(registry: Registry, spec: MetricSpec, cache_dir: str) -> list[C
     if isinstance(metric, CheckResult):
         return results + [metric]
     results.append(CheckResult("builds", True, f"prepared on {data.name}, streamed"))
-    from ganbench.evaluate import sampler  # evaluate draws pictures (matplotlib): only a metric's check needs it
-
     torch.manual_seed(0)
     G = reference_generator(data.shape, REFERENCE_MODEL.hparams).eval()
 
     def measure() -> list[Measurement]:
-        return metric.compute(sampler(G, REFERENCE_MODEL.hparams.z_dim, seed=0))
+        return metric.compute(sampler(G, REFERENCE_MODEL.hparams.z_dim, 0, spec.name))
 
     first = _computes(measure, data)
     if isinstance(first, CheckResult):

@@ -101,11 +101,11 @@ class NetExtractor(FeatureExtractorBase):
 
 
 def register(name: str, net: feature_net.FeatureNet, per_channel: bool = False) -> str:
-    """Register ``net`` with torch-fidelity under ``name`` (a cache key: data fingerprint and version)."""
+    """Register ``net`` with torch-fidelity under ``name`` (a cache key: data, version, weights' hash)."""
     cls = type(f"NetExtractor_{name}", (NetExtractor,), {"network": net.eval(), "per_channel": per_channel})
     if name in FEATURE_EXTRACTORS_REGISTRY:
-        # torch-fidelity refuses a second registration of a name. Ours encode the data fingerprint,
-        # architecture version and seed, so the weights are the same; only the object is new.
+        # torch-fidelity refuses a second registration of a name. Ours end in the weights' hash,
+        # so the weights are the same; only the object is new.
         FEATURE_EXTRACTORS_REGISTRY[name] = cls
     else:
         register_feature_extractor(name, cls)
@@ -146,7 +146,8 @@ def choose(
     if wanted == "ganbench":
         if trained is None:
             trained = feature_net.load_or_train(dataset, context.cache_dir, context.device)
-        name = register(f"ganbench-cnn-{trained.key}", trained.net, per_channel)
+        # The weights' hash in the name puts it in every torch-fidelity cache file made with this network.
+        name = register(f"ganbench-cnn-{trained.key}-w{trained.weights_hash}", trained.net, per_channel)
         return Extractor(name, f"ganbench-{dataset.name}-cnn", cuda, net=trained)
     if wanted == INCEPTION:
         kwargs = inception_kwargs(options.get("fid_weights"))

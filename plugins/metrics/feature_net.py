@@ -5,10 +5,13 @@ registers it with torch-fidelity) and as the classifier that counts classes and 
 (``classes.py``, ``stacked.py``). Inception-v3 is trained on 299x299 photographs; on 16x16
 digits a network trained on the digits themselves gives features that actually separate them.
 
-Training is deterministic given the seed and is done once: the weights and the held-out
-accuracy are cached under ``cache_dir/feature-nets`` keyed by the data set's fingerprint, the
-architecture version and the seed, written atomically and read back with
-``torch.load(weights_only=True)``.
+Training is done once per data set, and gives the same weights whoever runs it: on the CPU,
+with one torch thread, seeded (more threads, or another device, sum in another order, and the
+weights drift apart by tenths). The weights and the held-out accuracy are cached under
+``cache_dir/feature-nets`` keyed by the data set's fingerprint, the architecture version and
+the seed; one process trains while the others wait for its file (``cache.py``), which is read
+back with ``torch.load(weights_only=True)``. ``TrainedNet.weights_hash`` names the weights
+themselves: it is part of the extractor's name, hence of every statistics file made with it.
 
 The network works at a fixed resolution (``WORK_SIZE``): inputs of any side are resized to it
 first, which keeps a 32x32 MNIST classification as cheap as a 16x16 one (Stacked MNIST
@@ -17,9 +20,11 @@ classifies 78,000 digits at every checkpoint).
 
 from __future__ import annotations
 
+import hashlib
 import os
-import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -28,8 +33,11 @@ from torch import nn
 
 from ganbench.types import Dataset
 
+from . import cache
+
 #: bump when the architecture or the training recipe changes: old cache entries are then ignored
-ARCH_VERSION = 1
+#: (2: trained on the CPU with one thread, the same weights whatever the caller's thread count and device)
+ARCH_VERSION = 2
 WORK_SIZE = 16
 FEATURE_DIM = 128
 HELDOUT_FRACTION = 0.2
@@ -95,47 +103,69 @@ class TrainedNet:
     train_n: int
     seconds: float  # training time (0 when loaded from the cache)
     cached: bool
+    weights_hash: str  # of the weights themselves (weights_hash()): what names the caches made with them
 
 
 def cache_key(dataset: Dataset, seed: int = 0) -> str:
     return f"{dataset.name}-{dataset.fingerprint()}-v{ARCH_VERSION}-s{seed}"
 
 
+def weights_hash(net: nn.Module) -> str:
+    """A short sha256 of the state dict: every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(net.state_dict().items()):
+        digest.update(f"{name} {tensor.dtype} {tuple(tensor.shape)}\n".encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:12]
+
+
 def load_or_train(dataset: Dataset, cache_dir: str, device: torch.device | str = "cpu", seed: int = 0) -> TrainedNet:
-    """The cached network for this data set, trained (and cached) first if there is none."""
+    """The cached network for this data set, trained (and cached) first if there is none.
+
+    Under the entry's lock: a process that finds no network trains it while the others wait,
+    and they then load its file; a file that is there is never replaced.
+    """
     if dataset.labels is None or dataset.shape.kind != "image" or class_count(dataset) < 2:
         raise ValueError(f"a feature network needs images labelled with two or more classes; {dataset.name} has none")
     key = cache_key(dataset, seed)
     path = os.path.join(cache_dir, "feature-nets", key + ".pt")
-    if os.path.exists(path):
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-        net = FeatureNet(saved["in_channels"], saved["num_classes"])
-        net.load_state_dict(saved["state_dict"])
-        return TrainedNet(
-            net.to(device).eval(),
-            key,
-            saved["heldout_accuracy"],
-            saved["heldout_n"],
-            saved["train_n"],
-            0.0,
-            cached=True,
+    with cache.locked(path):
+        if os.path.exists(path):  # looked for again now that the lock is ours: another process may have trained it
+            return load(path, key, device)
+        trained = train(dataset, device, seed)
+        trained.key = key
+        cache.save_atomically(
+            {
+                "state_dict": {k: v.cpu() for k, v in trained.net.state_dict().items()},
+                "in_channels": trained.net.in_channels,
+                "num_classes": trained.net.num_classes,
+                "heldout_accuracy": trained.heldout_accuracy,
+                "heldout_n": trained.heldout_n,
+                "train_n": trained.train_n,
+                "arch_version": ARCH_VERSION,
+                "dataset": dataset.name,
+                "weights_hash": trained.weights_hash,
+            },
+            path,
         )
-    trained = train(dataset, device, seed)
-    trained.key = key
-    _save_atomically(
-        {
-            "state_dict": {k: v.cpu() for k, v in trained.net.state_dict().items()},
-            "in_channels": trained.net.in_channels,
-            "num_classes": trained.net.num_classes,
-            "heldout_accuracy": trained.heldout_accuracy,
-            "heldout_n": trained.heldout_n,
-            "train_n": trained.train_n,
-            "arch_version": ARCH_VERSION,
-            "dataset": dataset.name,
-        },
-        path,
+        return trained
+
+
+def load(path: str, key: str, device: torch.device | str = "cpu") -> TrainedNet:
+    """A network saved by :func:`load_or_train` (plain tensors and numbers: a weights-only load)."""
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    net = FeatureNet(saved["in_channels"], saved["num_classes"])
+    net.load_state_dict(saved["state_dict"])
+    return TrainedNet(
+        net.to(device).eval(),
+        key,
+        saved["heldout_accuracy"],
+        saved["heldout_n"],
+        saved["train_n"],
+        0.0,
+        cached=True,
+        weights_hash=weights_hash(net),  # of what was read, not of what the file says it holds
     )
-    return trained
 
 
 def class_count(dataset: Dataset) -> int:
@@ -152,36 +182,65 @@ def split(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 def train(
     dataset: Dataset, device: torch.device | str = "cpu", seed: int = 0, steps: int | None = None, batch_size: int = 128
 ) -> TrainedNet:
-    """Train a fresh network on ``dataset`` (deterministic given the seed) and measure it on the held-out split."""
+    """Train a fresh network on ``dataset`` and measure it on the held-out split; returned on ``device``.
+
+    Always on the CPU with one thread (:func:`reproducibly`): the same weights, bit for bit,
+    whatever the caller's device and thread count.
+    """
     started = time.perf_counter()
-    device = torch.device(device)
     labels = dataset.labels.detach().cpu()
     num_classes = class_count(dataset)
     train_index, heldout_index = split(len(dataset), seed)  # at most MAX_TRAIN + MAX_HELDOUT samples in memory
-    x_train, y_train = dataset.gather(train_index).to(device), labels[train_index].to(device)
+    x_train, y_train = dataset.gather(train_index).detach().cpu(), labels[train_index]
     if steps is None:  # about 20 epochs, at least 300 and at most 1,000 steps
         steps = min(1000, max(300, 20 * len(x_train) // batch_size))
-    rng = torch.Generator(device).manual_seed(seed)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
-        net = FeatureNet(dataset.shape.channels, num_classes).to(device)
+    with reproducibly(seed):
+        rng = torch.Generator().manual_seed(seed)
+        net = FeatureNet(dataset.shape.channels, num_classes)
         optimiser = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=5e-4)
         schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=steps, pct_start=0.15)
         net.train()
         for _ in range(steps):
-            index = torch.randint(len(x_train), (batch_size,), device=device, generator=rng)
+            index = torch.randint(len(x_train), (batch_size,), generator=rng)
             batch = augment(net.resize(x_train[index]), rng)
             loss = F.cross_entropy(net(batch), y_train[index], label_smoothing=0.05)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
             schedule.step()
-    net.eval()
-    predicted = net.predict(dataset.gather(heldout_index))
-    accuracy = (predicted.cpu() == labels[heldout_index]).float().mean().item()
+        net.eval()
+        predicted = net.predict(dataset.gather(heldout_index).detach().cpu())
+    accuracy = (predicted == labels[heldout_index]).float().mean().item()
     return TrainedNet(
-        net, "", accuracy, len(heldout_index), len(train_index), time.perf_counter() - started, cached=False
+        net.to(device),
+        "",
+        accuracy,
+        len(heldout_index),
+        len(train_index),
+        time.perf_counter() - started,
+        cached=False,
+        weights_hash=weights_hash(net),
     )
+
+
+@contextmanager
+def reproducibly(seed: int) -> Iterator[None]:
+    """One torch thread and torch's global generator seeded; the caller's thread count and random state come back.
+
+    One thread because a sum split over threads is added in another order: 1 and 2 threads gave
+    weights up to 0.41 apart after training, and a cache shared by processes with different
+    thread counts paired one's network with the other's statistics.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):  # the CPU generator's state, restored on the way out
+            # The CPU generator alone (the initial weights, dropout): torch.manual_seed would reseed
+            # every GPU's generator too, which fork_rng(devices=[]) does not restore.
+            torch.default_generator.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def augment(x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
@@ -199,16 +258,3 @@ def augment(x: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
     theta[:, 0, 2], theta[:, 1, 2] = shift
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
-
-
-def _save_atomically(obj: object, path: str) -> None:
-    """Write to a temporary file beside ``path`` and rename: parallel workers never read half a file."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    os.close(handle)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

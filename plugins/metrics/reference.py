@@ -3,8 +3,14 @@
 torch-fidelity caches an input's features and FID statistics under ``cache_root`` when the
 input has a cache name; ganbench names the reference set after the data set's fingerprint,
 the subset drawn from it, its size and the image side, and torch-fidelity appends the
-extractor's name. So the statistics are computed once per (data, subset, image size,
-extractor) and every later run, trial and checkpoint reads them back.
+extractor's name, which for a ganbench network ends in the hash of its weights. So the
+statistics are computed once per (data, subset, image size, extractor weights) and every later
+run, trial and checkpoint reads them back; statistics made with one network are never read
+with another.
+
+torch-fidelity writes each file atomically but does not stop two processes computing the same
+entry at once; :meth:`Reference.prepare` holds the entry's lock (``cache.py``) while it
+computes, so the second process waits and then reads the first one's files.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import torch_fidelity
 
 from ganbench.types import Dataset, MetricContext
 
+from . import cache
 from .extractor import Extractor, to_uint8
 
 REFERENCE_SAMPLES = 50_000  # the usual FID reference size; smaller data sets are used whole
@@ -102,20 +109,23 @@ class Reference:
         features once, caches them, and reads them back for the second input.
         """
         started = time.perf_counter()
-        before = self.cached_files()
-        images = self.images()
-        torch_fidelity.calculate_metrics(
-            input1=images,
-            input1_cache_name=self.cache_name,
-            input2=images,
-            input2_cache_name=self.cache_name,
-            **metric,
-            **extractor.fidelity_kwargs(self.cache_root),
-        )
-        self.computed = self.cached_files() != before
+        # The prefix of every file torch-fidelity writes for this reference and extractor: one lock each.
+        with cache.locked(os.path.join(self.cache_root, f"{self.cache_name}-{extractor.name}")):
+            before = self.cached_files()
+            images = self.images()
+            torch_fidelity.calculate_metrics(
+                input1=images,
+                input1_cache_name=self.cache_name,
+                input2=images,
+                input2_cache_name=self.cache_name,
+                **metric,
+                **extractor.fidelity_kwargs(self.cache_root),
+            )
+            self.computed = self.cached_files() != before
         self.seconds = time.perf_counter() - started
 
     def cached_files(self) -> set[str]:
+        """torch-fidelity's files for this reference (every extractor's), not the lock files beside them."""
         if not os.path.isdir(self.cache_root):
             return set()
-        return {f for f in os.listdir(self.cache_root) if f.startswith(self.cache_name + "-")}
+        return {f for f in os.listdir(self.cache_root) if f.startswith(self.cache_name + "-") and f.endswith(".pt")}

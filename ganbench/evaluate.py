@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from torch import nn
 
@@ -14,8 +16,11 @@ from ganbench.types import Dataset, Measurement, Metric, MetricContext, MetricSp
 from ganbench.types.metrics import measurements_problem
 
 
-def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None) -> list[MetricSpec]:
-    """The named metrics (each must apply to the data), none for ``["none"]``, or with None every default metric that applies."""
+def choose_metrics(
+    registry: Registry, dataset: Dataset, names: list[str] | None, options: Mapping[str, Any] | None = None
+) -> list[MetricSpec]:
+    """The named metrics (each must apply to the data), none for ``["none"]``, or with None every metric that
+    applies and is a default, always or (``default_when``) for this data and these options."""
     if names == ["none"]:  # throughput only: e.g. an unlabelled folder offline, where FID has no extractor
         return []
     if names is not None:
@@ -27,7 +32,12 @@ def choose_metrics(registry: Registry, dataset: Dataset, names: list[str] | None
                 raise UsageError(f"metric '{spec.name}' does not apply to {dataset.name}: {reason}")
             chosen.append(spec)
         return chosen
-    return [s for s in registry.all("metrics") if s.default and s.applies_to(dataset) is None]
+    options = options or {}
+    return [
+        spec
+        for spec in registry.all("metrics")
+        if (spec.default or spec.default_when(dataset, options)) and spec.applies_to(dataset) is None
+    ]
 
 
 @dataclass
@@ -38,6 +48,16 @@ class Evaluator:
     @classmethod
     def prepare(cls, specs: list[MetricSpec], context: MetricContext) -> Evaluator:
         return cls([(spec, spec.factory(context)) for spec in specs], context.dataset)
+
+    def facts(self, options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        """Per metric, how it was prepared (its ``info``) and, when it runs by ``default_when``, why."""
+        facts = {}
+        for spec, metric in self.metrics:
+            facts[spec.name] = dict(metric.info)
+            why = None if spec.default else spec.default_when(self.dataset, options)
+            if why:
+                facts[spec.name]["computed because"] = why
+        return facts
 
     def evaluate(self, generator: nn.Module, z_dim: int, seed: int) -> list[Measurement]:
         """Every metric on its own latent stream (ganbench.latents); the training RNG streams are untouched."""

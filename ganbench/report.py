@@ -152,6 +152,18 @@ def _caption(store: Store, summary: exports.Summary) -> str:
     return text + "one seed per configuration: single values, no interval and no significance test"
 
 
+def metric_facts(store: Store) -> list[tuple[str, str]]:
+    """Per metric, what it recorded of its preparation (extractor, held-out accuracy, why it runs) as text."""
+    found = []
+    for name, info in (store.get("metric_info") or {}).items():
+        parts = [
+            f"{key.replace('_', ' ')}: {exports.number(v) if isinstance(v, float) else v}" for key, v in info.items()
+        ]
+        if parts:
+            found.append((name, "; ".join(parts)))
+    return found
+
+
 def _curves(store: Store) -> dict[str, tuple[str, bytes]]:
     metrics, trials = store.frame("metrics"), store.frame("trials")
     info = tables.metric_info(metrics)
@@ -193,6 +205,9 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         exports.to_markdown(summary),
         "",
     ]
+    prepared = metric_facts(store)
+    if prepared:
+        lines += ["## How the metrics were prepared", "", *(f"- **{name}**: {text}" for name, text in prepared), ""]
     if found:
         lines += [
             "## Published numbers beside measured ones",
@@ -285,6 +300,7 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         ("device", str(manifest.get("device", "?"))),
         ("command", str(manifest.get("command", "?"))),
         *([("time split", _time_split(store) + " (last invocation)")] if store.get("time_split") else []),
+        *((f"metric {name}", text) for name, text in metric_facts(store)),
     ]
     training = []
     for r in trials.itertuples():

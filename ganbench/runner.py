@@ -237,9 +237,7 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
     """What every report states about the run; written again on a resume (how data was read may differ)."""
     data = session(run.session_key).dataset
     store.set("grid", grid)
-    store.set(
-        "metric_info", {spec.name: dict(metric.info) for spec, metric in session(run.session_key).evaluator.metrics}
-    )
+    store.set("metric_info", session(run.session_key).evaluator.facts(run.request.metric_options))
     store.set("budget", str(run.request.budget))
     store.set("checkpoints", run.request.checkpoints)
     store.set(

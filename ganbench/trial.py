@@ -77,8 +77,9 @@ def session(key: SessionKey) -> Session:
     registry = registry_for(key.plugins)
     device = torch.device(key.device)
     dataset = load_dataset(registry, key.dataset, key.data).to(device)
-    specs = choose_metrics(registry, dataset, list(key.metrics) if key.metrics is not None else None)
-    context = MetricContext(dataset, device, key.cache_dir, dict(key.metric_options))
+    options = dict(key.metric_options)
+    specs = choose_metrics(registry, dataset, list(key.metrics) if key.metrics is not None else None, options)
+    context = MetricContext(dataset, device, key.cache_dir, options)
     evaluator = Evaluator.prepare(specs, context)
     return Session(registry, dataset, evaluator, time.perf_counter() - started)
 

@@ -11,7 +11,7 @@ from ganbench.evaluate import Evaluator
 from ganbench.plugins import PluginOptions
 from ganbench.registry import registry_for
 from ganbench.testing import forget_registries
-from ganbench.types import Dataset, MetricContext
+from ganbench.types import DataOptions, Dataset, MetricContext
 
 PLUGINS = PluginOptions(external=False, modules=("bad_metric_plugin",))
 
@@ -77,3 +77,15 @@ def test_each_stream_is_seeded_by_the_trial_and_its_name_and_drawn_on_the_cpu():
     assert torch.equal(torch.cat([again(700), again(500)]), first)  # a stream continues, however it is split
     expected = torch.randn(500, 3, generator=torch.Generator().manual_seed(stream_seed(0, "fid")))
     assert torch.equal(first[:500], expected)  # the CPU generator, whatever G's device
+
+
+def test_kid_is_a_default_beside_fid_where_fid_scores_fewer_than_2048_samples():
+    from ganbench.evaluate import choose_metrics
+
+    registry = registry_for(PluginOptions(external=False))
+    digits = registry.get("datasets", "digits").load(DataOptions())
+    chosen = {spec.name for spec in choose_metrics(registry, digits, None, {})}
+    assert {"fid", "kid"} <= chosen  # 1,797 samples: FID's bias is large, KID is shown beside it
+    assert "kid" not in {spec.name for spec in choose_metrics(registry, digits, None, {"fid_samples": 5000})}
+    why = registry.get("metrics", "kid").default_when(digits, {})
+    assert why.startswith("FID is scored on 1,797 generated samples (< 2,048)")

@@ -107,6 +107,10 @@ class MetricSpec(Record):
     factory: Callable[[MetricContext], Metric]
     applies_to: Callable[[Dataset], str | None] = lambda dataset: None
     default: bool = True  # computed unless --metrics names a selection
+    # A metric that is not a default may still be one for some runs: default_when(dataset, options)
+    # returns why it is computed for this one (the report says it), or None. KID beside FID on small
+    # samples is the built-in case.
+    default_when: Callable[[Dataset, Mapping[str, Any]], str | None] = lambda dataset, options: None
     # The names of the Measurements it reports: lets `ganbench check-plugin` catch a name another
     # metric reports too (the results table has one column per name). () for "not declared".
     measures: tuple[str, ...] = ()

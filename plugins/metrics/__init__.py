@@ -6,7 +6,8 @@ One module per concern:
 * ``extractor``: that network as a torch-fidelity feature extractor, and the run's choice of
   extractor (``fid_extractor``: auto | ganbench | inception-v3-compat; ``fid_weights``);
 * ``reference``: the real reference images and their torch-fidelity cache entry;
-* ``fid``: FID; ``fidelity_extra``: KID, Inception Score, precision/recall (opt-in);
+* ``fid``: FID; ``fidelity_extra``: KID (a default where FID scores < 2,048 samples), Inception Score,
+  precision/recall (opt-in);
 * ``modes2d``: PacGAN/VEEGAN mode coverage on Gaussian mixtures;
 * ``classes``: class coverage of labelled images; ``stacked``: Stacked MNIST's 1,000 modes.
 
@@ -41,6 +42,7 @@ def ganbench_metrics():
             measures=("kid",),
             applies_to=fid.applies_to,
             default=False,
+            default_when=fidelity_extra.kid_beside_fid,
             source="Binkowski et al. 2018, Demystifying MMD GANs (arXiv:1801.01401)",
         ),
         MetricSpec(

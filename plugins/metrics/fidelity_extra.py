@@ -37,6 +37,20 @@ from .fid import DEFAULT_SAMPLES, choose_extractor, sample_count
 from .reference import ImageTensors, Reference
 
 KID_SUBSET = 1_000
+FID_BIAS_BELOW = 2_048  # generated samples under which FID's bias is large (it is biased in 1/N; KID is not)
+
+
+def kid_beside_fid(dataset, options) -> str | None:
+    """KID is a default metric where FID scores fewer than 2,048 generated samples; the reason says why."""
+    n = int(options.get("fid_samples", min(len(dataset), DEFAULT_SAMPLES)))
+    if n >= FID_BIAS_BELOW:
+        return None
+    return (
+        f"FID is scored on {n:,} generated samples (< {FID_BIAS_BELOW:,}), where its bias, which falls as 1/N, "
+        "is large enough to reorder close entries; KID is unbiased at any sample count, so it is shown beside FID"
+    )
+
+
 LABELS = {"kid": "KID", "inception_score": "IS", "precision": "precision", "recall": "recall"}
 
 

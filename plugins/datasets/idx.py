@@ -4,8 +4,9 @@ Looked for, in order: the gzip-compressed IDX files lying directly in ``DataOpti
 (as published: ``train-images-idx3-ubyte.gz`` ...), then in torchvision's layout
 ``ROOT/MNIST/raw`` (``ROOT/FashionMNIST/raw``). The training pair is used when present, else
 the test (``t10k-*``) pair; ``Dataset.source`` says which. Every file is checked against the
-md5 in registries/datasets.toml. Without files, torchvision downloads the training split
-into ``ROOT/MNIST`` when ``DataOptions.download`` allows.
+md5 in registries/datasets.toml. Without files, torchvision downloads both splits into
+``ROOT/MNIST/raw`` when ``DataOptions.download`` allows, and the training split is used.
+:func:`read_splits` gives every split found instead (Stacked MNIST draws from all of them).
 """
 
 from __future__ import annotations
@@ -57,31 +58,51 @@ def read_idx(path: Path) -> np.ndarray:
         raise UsageError(f"cannot read IDX file {path}: {error}") from None
 
 
-def find_split(name: str, root: Path) -> tuple[str, Path, Path] | None:
-    """(split, images, labels) for the first complete pair found, the training split first."""
+def find_splits(name: str, root: Path) -> list[tuple[str, Path, Path]]:
+    """(split, images, labels) for every split with a complete pair of files, the training split first."""
     folders = (root, root / TORCHVISION[name].__name__ / "raw")
+    found = []
     for split, images, labels in SPLITS:
         for folder in folders:
             if (folder / images).is_file() and (folder / labels).is_file():
-                return split, folder / images, folder / labels
-    return None
+                found.append((split, folder / images, folder / labels))
+                break  # one pair per split: the data root's own before torchvision's layout
+    return found
 
 
 def read_raw(name: str, options: DataOptions) -> RawDigits:
+    """The training split if its files are there, else the test split, else torchvision's training split."""
     root = Path(options.root).expanduser()
-    found = find_split(name, root)
-    if found is not None:
-        split, images_path, labels_path = found
-        for path in (images_path, labels_path):
-            catalogue.verify(name, path)
-        images, labels = read_idx(images_path), read_idx(labels_path)
-        if images.ndim != 3 or labels.shape != images.shape[:1]:
-            raise UsageError(f"{name}: {images_path} and {labels_path} do not hold matching images and labels")
-        origin = f"{split} split ({len(labels):,} images) from {images_path.parent}"
-        return RawDigits(
-            torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin, split
-        )
-    fetched = fetch(name, root, options.download)
+    found = find_splits(name, root)
+    if found:
+        return read_pair(name, *found[0])
+    return from_torchvision(fetch(name, root, options.download))
+
+
+def read_splits(name: str, options: DataOptions) -> list[RawDigits]:
+    """Every split whose files are there, the training split first (fetched first if there are none)."""
+    root = Path(options.root).expanduser()
+    if not find_splits(name, root):
+        fetched = fetch(name, root, options.download)  # both splits, into ROOT/MNIST/raw
+        if not find_splits(name, root):  # torchvision's extracted files alone, without the .gz
+            return [from_torchvision(fetched)]
+    return [read_pair(name, *found) for found in find_splits(name, root)]
+
+
+def read_pair(name: str, split: str, images_path: Path, labels_path: Path) -> RawDigits:
+    """One split's images and labels, each file checked against its published md5 first."""
+    for path in (images_path, labels_path):
+        catalogue.verify(name, path)
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or labels.shape != images.shape[:1]:
+        raise UsageError(f"{name}: {images_path} and {labels_path} do not hold matching images and labels")
+    origin = f"{split} split ({len(labels):,} images) from {images_path.parent}"
+    return RawDigits(
+        torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), origin, split
+    )
+
+
+def from_torchvision(fetched: tv.MNIST) -> RawDigits:
     return RawDigits(
         fetched.data.unsqueeze(1),
         fetched.targets.to(torch.int64),

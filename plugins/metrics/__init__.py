@@ -6,6 +6,7 @@ One module per concern:
 * ``extractor``: that network as a torch-fidelity feature extractor, and the run's choice of
   extractor (``fid_extractor``: auto | ganbench | inception-v3-compat; ``fid_weights``);
 * ``reference``: the real reference images and their torch-fidelity cache entry;
+* ``cache``: locks and atomic writes, so processes sharing a cache never mix networks and statistics;
 * ``fid``: FID; ``fidelity_extra``: KID (a default where FID scores < 2,048 samples), Inception Score,
   precision/recall (opt-in);
 * ``modes2d``: PacGAN/VEEGAN mode coverage on Gaussian mixtures;

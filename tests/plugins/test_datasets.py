@@ -23,6 +23,7 @@ import ganbench_plugins.datasets as builtin
 from ganbench import hookspecs
 from ganbench.errors import UsageError
 from ganbench.types import DataOptions, Dataset, DatasetSpec, DataUnavailable
+from ganbench_plugins.datasets import idx
 
 MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -222,19 +223,62 @@ def test_absent_files_without_download_are_unavailable(tmp_path, name, files):
 @needs_mnist
 def test_stacked_mnist_labels_decode_to_each_channels_digit(mnist):
     stacked = load("stacked-mnist", root=str(MNIST_DIR), download=False)
-    assert stacked.x.shape == (10_000, 3, 32, 32)  # as many as the MNIST images found
+    assert len(stacked) == 128_000 and stacked.shape.shape == (3, 32, 32)  # PacGAN's size, whatever MNIST holds
+    assert stacked.split == "test" and "all 10,000 MNIST images found: test split" in stacked.source
     assert stacked.num_classes == 1000 and stacked.class_names[42] == "042"
-    assert len(torch.unique(stacked.labels)) > 990
+    assert len(torch.unique(stacked.labels)) == 1000
     # Each channel is a copy of one MNIST image: look it up by its bytes; its label is the channel's digit.
     digits_of: dict[bytes, set[int]] = {}
     for image, label in zip(mnist.x.numpy(), mnist.labels.tolist()):
         digits_of.setdefault(image.tobytes(), set()).add(label)
-    for i in torch.randperm(len(stacked), generator=torch.Generator().manual_seed(0))[:200].tolist():
+    index = torch.randperm(len(stacked), generator=torch.Generator().manual_seed(0))[:200]
+    for i, image in zip(index.tolist(), stacked.gather(index).numpy()):
         label = int(stacked.labels[i])
         digits = (label // 100, label // 10 % 10, label % 10)
         assert stacked.class_names[label] == "".join(map(str, digits))
         for channel, digit in enumerate(digits):
-            assert digit in digits_of[stacked.x[i, channel : channel + 1].numpy().tobytes()]
+            assert digit in digits_of[image[channel : channel + 1].tobytes()]
+
+
+@needs_mnist
+def test_stacked_mnist_holds_single_digits_and_composes_images_by_index():
+    stacked = load("stacked-mnist", root=str(MNIST_DIR), download=False, image_size=16)
+    assert stacked.digits.shape == (10_000, 1, 16, 16)  # each MNIST digit once, not 128,000 x 3 images
+    with pytest.raises(AttributeError, match="gather"):
+        _ = stacked.x
+    batch = stacked.sample(64, torch.Generator().manual_seed(1))
+    assert batch.shape == (64, 3, 16, 16) and batch.dtype == torch.float32
+    moved = stacked.to("cpu")
+    assert torch.equal(moved.gather(torch.arange(5)), stacked.gather(torch.arange(5)))
+    assert moved.fingerprint() == stacked.fingerprint()
+    again = load("stacked-mnist", root=str(MNIST_DIR), download=False, image_size=16)
+    assert again.fingerprint() == stacked.fingerprint() and torch.equal(again.labels, stacked.labels)
+
+
+@needs_mnist
+def test_stacked_mnist_draws_from_train_and_test_together(monkeypatch):
+    test = idx.read_raw("mnist", DataOptions(root=str(MNIST_DIR), download=False))
+    halves = [
+        idx.RawDigits(test.images[:600], test.labels[:600], "train split (600 images) from here", "train"),
+        idx.RawDigits(test.images[600:1000], test.labels[600:1000], "test split (400 images) from there", "test"),
+    ]
+    monkeypatch.setattr(idx, "read_splits", lambda name, options: halves)
+    stacked = load("stacked-mnist", root=str(MNIST_DIR), download=False, image_size=16)
+    assert stacked.split == "train+test" and len(stacked) == 128_000 and len(stacked.digits) == 1000
+    assert "all 1,000 MNIST images found: train split (600 images) from here and test split" in stacked.source
+    picked = torch.bincount(stacked.picks.flatten(), minlength=1000)
+    assert picked[:600].sum() > 0 and picked[600:].sum() > 0  # both splits are drawn from
+
+
+def test_every_mnist_split_is_found_the_training_split_first(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (tmp_path / name).touch()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        (raw / name).touch()
+    found = idx.find_splits("mnist", tmp_path)
+    assert [(split, images.parent) for split, images, _ in found] == [("train", raw), ("test", tmp_path)]
 
 
 # --------------------------------------------------------------------------- folder:PATH

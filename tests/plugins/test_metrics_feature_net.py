@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -42,6 +44,7 @@ def test_the_cache_returns_the_same_network_and_loads_with_weights_only(cache):
     again = feature_net.load_or_train(data, cache)
     assert again.cached and again.seconds == 0.0
     assert again.heldout_accuracy == first.heldout_accuracy
+    assert again.weights_hash == first.weights_hash == feature_net.weights_hash(again.net)
     path = os.path.join(cache, "feature-nets", feature_net.cache_key(data) + ".pt")
     saved = torch.load(path, weights_only=True)  # plain tensors and numbers, nothing pickled
     assert saved["arch_version"] == feature_net.ARCH_VERSION
@@ -68,12 +71,61 @@ def test_training_is_deterministic_given_the_seed():
     assert not torch.equal(a.net.embed.weight, c.net.embed.weight)
 
 
-def test_training_leaves_the_global_random_stream_alone():
+def test_training_leaves_the_global_random_stream_and_the_thread_count_alone():
+    threads = torch.get_num_threads()
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
     feature_net.train(digits(), seed=0, steps=2)
     assert torch.equal(torch.rand(3), expected)
+    assert torch.get_num_threads() == threads
+
+
+# Trains on the digits ganbench trains on, through their loader, with the caller's thread count set
+# first; prints the thread count afterwards, a sha256 of the whole state dict, and weights_hash.
+TRAIN_WITH_THREADS = """
+import hashlib, sys, torch
+torch.set_num_threads(int(sys.argv[1]))
+from ganbench.types import DataOptions
+from ganbench_plugins.datasets import digits
+from ganbench_plugins.metrics import feature_net
+trained = feature_net.train(digits.load(DataOptions()), steps=20)
+state = trained.net.state_dict()
+digest = hashlib.sha256()
+for name in sorted(state):
+    digest.update(name.encode())
+    digest.update(state[name].contiguous().numpy().tobytes())
+print(torch.get_num_threads(), digest.hexdigest(), trained.weights_hash)
+"""
+
+
+def test_one_or_two_threads_train_bit_identical_weights():
+    # 20 steps are enough: with the threads the caller had, the hashes already differed after them.
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TRAIN_WITH_THREADS, str(threads)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for threads in (1, 2)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (_, err) in zip(runs, outputs):
+        assert run.returncode == 0, err.decode()[-2000:]
+    (threads_1, sha_1, short_1), (threads_2, sha_2, short_2) = (out.decode().split() for out, _ in outputs)
+    print(f"1 thread: {sha_1[:16]} ({short_1}); 2 threads: {sha_2[:16]} ({short_2})")
+    assert (threads_1, threads_2) == ("1", "2")  # each caller's thread count, given back
+    assert sha_1 == sha_2 and short_1 == short_2
+
+
+def test_the_weights_hash_names_the_weights():
+    torch.manual_seed(0)
+    net = feature_net.FeatureNet(1, 10)
+    same = feature_net.FeatureNet(1, 10)
+    same.load_state_dict(net.state_dict())
+    assert feature_net.weights_hash(net) == feature_net.weights_hash(same)
+    assert len(feature_net.weights_hash(net)) == 12
+    with torch.no_grad():
+        same.embed.bias[0] += 1e-6
+    assert feature_net.weights_hash(net) != feature_net.weights_hash(same)
 
 
 def test_any_image_side_is_resized_to_the_working_size():

@@ -18,7 +18,8 @@ class Measurement:
 
     ``extractor`` and ``n_samples`` qualify it; ``label`` is how a table heads its column ("FID";
     default: ``name``) and ``qualifiers`` what the header adds after the extractor, e.g.
-    ``("1797 samples",)`` or ``("of 10",)``: 'FID (ganbench-digits-cnn, 1797 samples)'.
+    ``("1797 generated vs 1797 real (all)", "16 px as is")`` or ``("of 10",)``:
+    'FID (ganbench-digits-cnn, 1797 generated vs 1797 real (all), 16 px as is)'.
     """
 
     name: str

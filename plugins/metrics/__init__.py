@@ -4,11 +4,17 @@ One module per concern:
 
 * ``feature_net``: the small CNN classifier ganbench trains on the real labelled data (cached);
 * ``extractor``: that network as a torch-fidelity feature extractor, and the run's choice of
-  extractor (``fid_extractor``: auto | ganbench | inception-v3-compat; ``fid_weights``);
+  extractor (``fid_extractor``: auto | ganbench | inception-v3-compat | dinov2-vit-{s,b,l,g}-14;
+  ``fid_weights``), with how it resizes the images;
 * ``reference``: the real reference images and their torch-fidelity cache entry;
 * ``cache``: locks and atomic writes, so processes sharing a cache never mix networks and statistics;
+* ``labels``: the qualifiers of every FID-family heading (extractor, generated vs real counts and
+  split, resizing);
 * ``fid``: FID; ``fidelity_extra``: KID (a default where FID scores < 2,048 samples), Inception Score,
   precision/recall (opt-in);
+* ``features``: torch-fidelity's features of both sides, for the metrics computed here;
+  ``feature_metrics``: density/coverage and FD-infinity (opt-in), whose arithmetic is in ``knn``
+  and ``fd_infinity``;
 * ``modes2d``: PacGAN/VEEGAN mode coverage on Gaussian mixtures;
 * ``classes``: class coverage of labelled images; ``stacked``: Stacked MNIST's 1,000 modes.
 
@@ -20,7 +26,7 @@ Metric options (``MetricContext.options``): ``fid_samples``, ``fid_reference_sam
 from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
-from . import classes, fid, fidelity_extra, modes2d, stacked
+from . import classes, feature_metrics, fid, fidelity_extra, modes2d, stacked
 from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples)
 
 
@@ -63,6 +69,26 @@ def ganbench_metrics():
             applies_to=fid.applies_to,
             default=False,
             source="Kynkäänniemi et al. 2019, Improved precision and recall metric (arXiv:1904.06991)",
+        ),
+        MetricSpec(
+            name="density-coverage",
+            description="k-NN density and coverage of generated vs real features (k = 5)",
+            factory=feature_metrics.DensityCoverage,
+            measures=("density", "coverage"),
+            applies_to=fid.applies_to,
+            default=False,
+            source="Naeem et al. 2020, Reliable fidelity and diversity metrics for generative models "
+            "(arXiv:2002.09797)",
+        ),
+        MetricSpec(
+            name="fd-infinity",
+            description="FID extrapolated to infinitely many generated samples (fit against 1/N)",
+            factory=feature_metrics.FDInfinity,
+            measures=("fd_infinity",),
+            applies_to=fid.applies_to,
+            default=False,
+            source="Chong & Forsyth 2020, Effectively unbiased FID and Inception Score and where to find them "
+            "(arXiv:1911.07023)",
         ),
         MetricSpec(
             name="mode-coverage",

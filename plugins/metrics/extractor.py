@@ -13,15 +13,23 @@ A *per-channel* extractor (Stacked MNIST) runs a single-digit network on each ch
 ``features`` are the three embeddings side by side, and ``logits`` are the joint
 log-probabilities of the 1,000 digit triples, ``log p(a) + log p(b) + log p(c)``.
 
-The metric option ``fid_extractor`` picks the extractor for every torch-fidelity metric:
-``auto`` (the default) is the ganbench network for labelled images and torch-fidelity's
-standard ``inception-v3-compat`` otherwise; ``fid_weights`` names a local Inception weights
-file. Without that file and without a network connection :class:`FeatureWeightsUnavailable`
-says so in one line.
+The metric option ``fid_extractor`` picks the extractor for every FID-family metric: ``auto``
+(the default) is the ganbench network for labelled images and torch-fidelity's standard
+``inception-v3-compat`` otherwise; ``dinov2-vit-s-14``, ``-b-14``, ``-l-14`` and ``-g-14`` are
+torch-fidelity's DINOv2 ViTs (Stein et al. 2023, "Exposing flaws of generative model evaluation
+metrics and their unfair treatment of diffusion models", arXiv:2306.04675, recommend ViT-L/14).
+``fid_weights`` names a local weights file for the one chosen. Without that file and without a
+network connection :class:`FeatureWeightsUnavailable` says so in one line.
+
+Each extractor resizes the images first, and the chosen one says how (``Extractor.resize``):
+ganbench's network to its ``WORK_SIZE`` (16 px, bilinear, antialiased when shrinking),
+Inception to 299 px and DINOv2 to 224 px with torch-fidelity's TF1-compatible bilinear
+interpolation (no antialiasing), as the published statistics were made.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from dataclasses import dataclass, field
@@ -30,6 +38,9 @@ from typing import Any
 import torch
 from torch_fidelity import register_feature_extractor
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+from torch_fidelity.feature_extractor_dinov2 import MODEL_METADATA as DINOV2_MODELS
+from torch_fidelity.feature_extractor_dinov2 import FeatureExtractorDinoV2
+from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ganbench.errors import UsageError
@@ -40,6 +51,7 @@ from . import feature_net
 INCEPTION = "inception-v3-compat"
 FEATURES = ("features", "logits")
 DOWNLOAD_TIMEOUT_S = 20  # per blocking socket operation: a dead route fails instead of hanging
+DINOV2_HUB_REPO = "facebookresearch_dinov2_main"  # where torch.hub keeps facebookresearch/dinov2's code
 
 
 class FeatureWeightsUnavailable(UsageError):
@@ -103,6 +115,10 @@ class NetExtractor(FeatureExtractorBase):
 def register(name: str, net: feature_net.FeatureNet, per_channel: bool = False) -> str:
     """Register ``net`` with torch-fidelity under ``name`` (a cache key: data, version, weights' hash)."""
     cls = type(f"NetExtractor_{name}", (NetExtractor,), {"network": net.eval(), "per_channel": per_channel})
+    return _registered(name, cls)
+
+
+def _registered(name: str, cls: type[FeatureExtractorBase]) -> str:
     if name in FEATURE_EXTRACTORS_REGISTRY:
         # torch-fidelity refuses a second registration of a name. Ours end in the weights' hash,
         # so the weights are the same; only the object is new.
@@ -121,6 +137,7 @@ class Extractor:
     cuda: bool
     kwargs: dict[str, Any] = field(default_factory=dict)
     net: feature_net.TrainedNet | None = None
+    resize: str = ""  # what it does to the images' size before its first layer, as a heading says it
 
     def fidelity_kwargs(self, cache_root: str) -> dict[str, Any]:
         return dict(
@@ -134,10 +151,37 @@ class Extractor:
         )
 
 
+@dataclass(frozen=True)
+class Pretrained:
+    """One of torch-fidelity's extractors with published, downloaded weights."""
+
+    layer: str  # a feature it provides: building it takes one
+    side: int  # it resizes every image to side x side first (torch-fidelity's TF1-compatible bilinear)
+    weights: str  # the file --fid-weights names
+
+
+PRETRAINED = {
+    INCEPTION: Pretrained(
+        "2048",
+        FeatureExtractorInceptionV3.INPUT_IMAGE_SIZE,
+        "torch-fidelity's weights-inception-2015-12-05-6726825d.pth",
+    ),
+    **{  # dinov2-vit-s-14, -b-14, -l-14 (Stein et al. 2023's choice), -g-14
+        name: Pretrained(
+            "dinov2",
+            FeatureExtractorDinoV2.INPUT_IMAGE_SIZE,
+            f"torch.hub's {hub}_pretrain.pth, with facebookresearch/dinov2's code in torch.hub's cache",
+        )
+        for name, hub in DINOV2_MODELS.items()
+    },
+}
+CHOICES = ("auto", "ganbench", *PRETRAINED)
+
+
 def choose(
     context: MetricContext, trained: feature_net.TrainedNet | None = None, per_channel: bool = False
 ) -> Extractor:
-    """The extractor ``options["fid_extractor"]`` asks for ('auto', 'ganbench' or 'inception-v3-compat')."""
+    """The extractor ``options["fid_extractor"]`` asks for: one of ``CHOICES``."""
     dataset, options = context.dataset, context.options
     wanted = str(options.get("fid_extractor", "auto"))
     cuda = torch.device(context.device).type == "cuda"
@@ -148,11 +192,14 @@ def choose(
             trained = feature_net.load_or_train(dataset, context.cache_dir, context.device)
         # The weights' hash in the name puts it in every torch-fidelity cache file made with this network.
         name = register(f"ganbench-cnn-{trained.key}-w{trained.weights_hash}", trained.net, per_channel)
-        return Extractor(name, f"ganbench-{dataset.name}-cnn", cuda, net=trained)
-    if wanted == INCEPTION:
-        kwargs = inception_kwargs(options.get("fid_weights"))
-        return Extractor(INCEPTION, INCEPTION, cuda, kwargs)
-    raise UsageError(f"fid_extractor '{wanted}' is not known: use auto, ganbench or {INCEPTION}")
+        resize = feature_net.FeatureNet.resize_path(dataset.shape.size)
+        return Extractor(name, f"ganbench-{dataset.name}-cnn", cuda, net=trained, resize=resize)
+    if wanted in PRETRAINED:
+        name, kwargs = load_pretrained(wanted, options.get("fid_weights"))
+        side = PRETRAINED[wanted].side
+        resize = f"{side} px as is" if dataset.shape.size == side else f"{side} px TF1 bilinear"
+        return Extractor(name, wanted, cuda, kwargs, resize=resize)
+    raise UsageError(f"fid_extractor '{wanted}' is not known: use {', '.join(CHOICES[:-1])} or {CHOICES[-1]}")
 
 
 def has_labelled_images(dataset: Dataset) -> bool:
@@ -160,35 +207,78 @@ def has_labelled_images(dataset: Dataset) -> bool:
     return dataset.labels is not None and dataset.shape.kind == "image" and feature_net.class_count(dataset) >= 2
 
 
-def inception_kwargs(weights: str | None) -> dict[str, Any]:
-    """torch-fidelity's Inception, loaded once now so that missing weights fail here, in one line."""
+def load_pretrained(wanted: str, weights: str | None) -> tuple[str, dict[str, Any]]:
+    """torch-fidelity's extractor ``wanted``, built once now so that missing weights fail here, in one line.
+
+    Returns the registry name to hand torch-fidelity and the keyword arguments it needs. The
+    weights are torch-fidelity's own download (cached by torch.hub: a connected machine, once)
+    or the file ``weights``: Inception takes its path; DINOv2, which torch-fidelity loads through
+    torch.hub alone, is built from it by :class:`DinoV2FromFile`.
+    """
     fix = (
-        "pass --fid-weights FILE (torch-fidelity's weights-inception-2015-12-05-6726825d.pth), run once on a "
-        "connected machine, or measure throughput alone with --metrics none"
+        f"pass --fid-weights FILE ({PRETRAINED[wanted].weights}), run once on a connected machine, "
+        "or measure throughput alone with --metrics none"
     )
-    kwargs: dict[str, Any] = {}
+    name, kwargs = wanted, {}
     if weights:
         if not os.path.isfile(weights):
-            raise FeatureWeightsUnavailable(f"Inception weights file '{weights}' does not exist; {fix}")
-        try:  # torch-fidelity unpickles the file in full; accept only a plain tensors-and-numbers file
-            torch.load(weights, map_location="cpu", weights_only=True)
-        except Exception as error:
-            raise FeatureWeightsUnavailable(
-                f"{INCEPTION} weights could not be read from '{weights}' ({_first_line(error)}); {fix}"
-            ) from None
-        kwargs["feature_extractor_weights_path"] = os.path.abspath(weights)
+            raise FeatureWeightsUnavailable(f"{wanted} weights file '{weights}' does not exist; {fix}")
+        if wanted == INCEPTION:
+            try:  # torch-fidelity unpickles the file in full; accept only a plain tensors-and-numbers file
+                torch.load(weights, map_location="cpu", weights_only=True)
+            except Exception as error:
+                raise FeatureWeightsUnavailable(
+                    f"{wanted} weights could not be read from '{weights}' ({_first_line(error)}); {fix}"
+                ) from None
+            kwargs["feature_extractor_weights_path"] = os.path.abspath(weights)
+        else:
+            name = DinoV2FromFile.register(wanted, weights)
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
-        FEATURE_EXTRACTORS_REGISTRY[INCEPTION](INCEPTION, ["2048"], verbose=False, **kwargs)
+        FEATURE_EXTRACTORS_REGISTRY[name](name, [PRETRAINED[wanted].layer], verbose=False, **kwargs)
     except Exception as error:  # URLError (offline), a truncated download, a state dict of another network
         what = f"could not be read from '{weights}'" if weights else "are not cached and could not be downloaded"
-        raise FeatureWeightsUnavailable(f"{INCEPTION} weights {what} ({_first_line(error)}); {fix}") from None
+        raise FeatureWeightsUnavailable(f"{wanted} weights {what} ({_first_line(error)}); {fix}") from None
     finally:
         socket.setdefaulttimeout(previous)
-    return kwargs
+    return name, kwargs
+
+
+class DinoV2FromFile(FeatureExtractorDinoV2):
+    """torch-fidelity's DINOv2 extractor (its resizing, normalisation and features unchanged), weights from a file.
+
+    torch-fidelity builds DINOv2 with ``torch.hub.load("facebookresearch/dinov2", ...)`` alone,
+    which downloads the weights (a weights path raises NotImplementedError). This builds the same
+    network from the copy of that repository torch.hub keeps in its cache, untrained
+    (``source="local"``, ``pretrained=False``: nothing is downloaded), then loads the file into
+    it, every tensor, weights only.
+    """
+
+    hub_model: str  # "dinov2_vitl14": set, with ``weights``, on each subclass :meth:`register` makes
+    weights: str
+
+    def __init__(self, name: str, features_list: list[str], **kwargs: Any):
+        FeatureExtractorBase.__init__(self, name, features_list)
+        self.feature_extractor_internal_dtype = torch.float32  # torch-fidelity's default for DINOv2
+        repo = os.path.join(torch.hub.get_dir(), DINOV2_HUB_REPO)
+        if not os.path.isdir(repo):
+            raise FileNotFoundError(f"facebookresearch/dinov2's code, which builds the network, is not in {repo}")
+        os.environ["XFORMERS_DISABLED"] = "1"  # as torch-fidelity sets it: the same attention code
+        self.model = torch.hub.load(repo, self.hub_model, source="local", pretrained=False)
+        self.model.load_state_dict(torch.load(self.weights, map_location="cpu", weights_only=True))
+        self.requires_grad_(False)
+        self.eval()
+
+    @classmethod
+    def register(cls, wanted: str, weights: str) -> str:
+        """Register a subclass for the file ``weights``, named with its hash: its cache entries are its own."""
+        with open(weights, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()[:12]
+        attributes = {"hub_model": DINOV2_MODELS[wanted], "weights": os.path.abspath(weights)}
+        return _registered(f"{wanted}-w{digest}", type(f"DinoV2FromFile_{digest}", (cls,), attributes))
 
 
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
-    return (text.splitlines()[0] if text else type(error).__name__)[:160]
+    return (text.splitlines()[0] if text else type(error).__name__)[:300]  # room for a cache path

@@ -77,6 +77,13 @@ class FeatureNet(nn.Module):
             x, size=(WORK_SIZE, WORK_SIZE), mode="bilinear", align_corners=False, antialias=x.shape[-1] > WORK_SIZE
         )
 
+    @staticmethod
+    def resize_path(side: int) -> str:
+        """What :meth:`resize` does to images of ``side`` pixels, as a column heading says it."""
+        if side == WORK_SIZE:
+            return f"{WORK_SIZE} px as is"
+        return f"{WORK_SIZE} px bilinear" + (" antialiased" if side > WORK_SIZE else "")
+
     def features_and_logits(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (N, C, H, W) in [-1, 1] -> ((N, FEATURE_DIM) features, (N, classes) logits)."""
         features = self.embed(self.body(self.resize(x)))

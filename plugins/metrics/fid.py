@@ -22,6 +22,7 @@ from torch_fidelity import KEY_METRIC_FID
 from ganbench.types import Dataset, Measurement, Metric, MetricContext
 
 from . import extractor as extractors
+from . import labels
 from .reference import ImageTensors, Reference
 
 DEFAULT_SAMPLES = 10_000
@@ -68,7 +69,7 @@ class FID(Metric):
                 extractor=self.extractor.label,
                 n_samples=self.n,
                 label="FID",
-                qualifiers=(f"{self.n} samples",),
+                qualifiers=labels.qualifiers(self.extractor, self.n, self.reference),
             )
         ]
 

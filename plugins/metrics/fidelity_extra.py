@@ -33,6 +33,7 @@ from torch_fidelity import (
 from ganbench.types import Measurement, Metric, MetricContext
 
 from . import extractor as extractors
+from . import labels
 from .fid import DEFAULT_SAMPLES, choose_extractor, sample_count
 from .reference import ImageTensors, Reference
 
@@ -85,7 +86,7 @@ class _FidelityMetric(Metric):
             extractor=self.extractor.label,
             n_samples=self.n,
             label=LABELS[name],
-            qualifiers=(f"{self.n} samples",),
+            qualifiers=labels.qualifiers(self.extractor, self.n, self.reference if self.needs_reference else None),
         )
 
 

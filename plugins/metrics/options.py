@@ -12,7 +12,7 @@ import os
 from ganbench import hookimpl
 from ganbench.types import whole_number
 
-from .extractor import INCEPTION
+from .extractor import CHOICES
 
 MAX_FID_SAMPLES = 1_000_000  # 20x the usual 50,000: more only spends hours for no steadier number
 
@@ -29,14 +29,23 @@ def ganbench_add_options(options):
         "metric",
         "--fid-extractor",
         default="auto",
-        help=f"FID's features: auto (a network trained on the data, for labelled images), ganbench, or {INCEPTION}",
+        help="the features of FID, KID, precision/recall, density/coverage and FD-infinity: auto (a network trained "
+        f"on the data, for labelled images, else Inception), {', '.join(CHOICES[1:-1])} or {CHOICES[-1]}",
     )
-    options.add("metric", "--fid-weights", type=weights_file, help=f"a local file of {INCEPTION} weights")
+    options.add(
+        "metric",
+        "--fid-weights",
+        type=weights_file,
+        help="a local weights file for --fid-extractor: torch-fidelity's Inception file, or a DINOv2 checkpoint "
+        "(with facebookresearch/dinov2's code in torch.hub's cache)",
+    )
     options.add(
         "metric",
         "--fid-samples",
         type=whole_number(
-            2, "FID needs at least 2 samples (thousands, in practice)", MAX_FID_SAMPLES,
+            2,
+            "FID needs at least 2 samples (thousands, in practice)",
+            MAX_FID_SAMPLES,
             f"at most {MAX_FID_SAMPLES:,} samples per FID evaluation",
         ),
         help=f"generated samples per FID evaluation (at most {MAX_FID_SAMPLES:,})",

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,16 +104,19 @@ class Reference:
         """input2 for torch_fidelity.calculate_metrics: read from the cache when it is there."""
         return {"input2": self.images(), "input2_cache_name": self.cache_name}
 
+    @property
+    def split(self) -> str:
+        """Which real images, as a heading says it: the data's split ("train", "all"...), or a random subset of it."""
+        split = self.context.dataset.split
+        return split if self.n == len(self.context.dataset) else f"random subset of {split}"
+
     def prepare(self, extractor: Extractor, **metric: Any) -> None:
         """Compute and cache the reference's features (and FID statistics with fid=True), unless cached.
 
         The reference is given as both inputs under one cache name: torch-fidelity extracts its
         features once, caches them, and reads them back for the second input.
         """
-        started = time.perf_counter()
-        # The prefix of every file torch-fidelity writes for this reference and extractor: one lock each.
-        with cache.locked(os.path.join(self.cache_root, f"{self.cache_name}-{extractor.name}")):
-            before = self.cached_files()
+        with self.entry(extractor):
             images = self.images()
             torch_fidelity.calculate_metrics(
                 input1=images,
@@ -121,6 +126,18 @@ class Reference:
                 **metric,
                 **extractor.fidelity_kwargs(self.cache_root),
             )
+
+    @contextmanager
+    def entry(self, extractor: Extractor) -> Iterator[None]:
+        """Hold this reference's cache entry for ``extractor`` while torch-fidelity reads or writes it.
+
+        Sets ``computed`` (whether files were written) and ``seconds`` (the time it took).
+        """
+        started = time.perf_counter()
+        # The prefix of every file torch-fidelity writes for this reference and extractor: one lock each.
+        with cache.locked(os.path.join(self.cache_root, f"{self.cache_name}-{extractor.name}")):
+            before = self.cached_files()
+            yield
             self.computed = self.cached_files() != before
         self.seconds = time.perf_counter() - started
 

@@ -1,22 +1,24 @@
-"""The trained network as a torch-fidelity extractor, and the Inception failure path offline."""
+"""The trained network as a torch-fidelity extractor, DINOv2 from a weights file, and the failure paths offline."""
 
 from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import torch
+from torch_fidelity.feature_extractor_dinov2 import FeatureExtractorDinoV2
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ganbench.errors import UsageError
 from ganbench.types import MetricContext
-from ganbench_plugins.metrics import extractor, feature_net
+from ganbench_plugins.metrics import extractor, feature_net, fid
 
 try:
-    from test_metrics_data import digits, shared_cache
+    from test_metrics_data import digits, sampler, shared_cache
 except ModuleNotFoundError:  # tests/plugins made a package
-    from .test_metrics_data import digits, shared_cache
+    from .test_metrics_data import digits, sampler, shared_cache
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +76,42 @@ def test_per_channel_extractor_gives_joint_log_probabilities_of_the_triples():
 
 
 def test_unknown_extractor_is_one_line_with_the_choices(tmp_path):
-    with pytest.raises(UsageError, match="auto, ganbench or inception-v3-compat"):
+    with pytest.raises(UsageError) as failure:
         extractor.choose(MetricContext(digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "vgg"}))
+    assert str(failure.value) == (
+        "fid_extractor 'vgg' is not known: use auto, ganbench, inception-v3-compat, dinov2-vit-s-14, "
+        "dinov2-vit-b-14, dinov2-vit-l-14 or dinov2-vit-g-14"
+    )
+
+
+def test_every_dinov2_size_torch_fidelity_ships_is_a_choice():
+    dinov2 = {name for name in FEATURE_EXTRACTORS_REGISTRY if name.startswith("dinov2-")}
+    assert dinov2 == {"dinov2-vit-s-14", "dinov2-vit-b-14", "dinov2-vit-l-14", "dinov2-vit-g-14"}
+    assert dinov2 <= set(extractor.CHOICES) and all(extractor.PRETRAINED[n].side == 224 for n in dinov2)
+    assert extractor.PRETRAINED["inception-v3-compat"].side == 299
+
+
+def test_the_resize_path_says_what_each_extractor_does_to_the_images():
+    """ganbench's network: FeatureNet.resize; torch-fidelity's: TF1-compatible bilinear to 299 or 224 px."""
+    describe = feature_net.FeatureNet.resize_path
+    assert (describe(16), describe(8), describe(32)) == (
+        "16 px as is",
+        "16 px bilinear",
+        "16 px bilinear antialiased",
+    )
+    net = feature_net.FeatureNet(1, 10)
+    x = torch.randn(2, 1, 16, 16)
+    assert net.resize(x) is x  # "as is": the very tensor
+    assert net.resize(torch.randn(2, 1, 8, 8)).shape[-2:] == (16, 16)
+
+
+def test_the_chosen_extractor_carries_its_resize_path(chosen, tmp_path, monkeypatch):
+    _, ex = chosen
+    assert ex.resize == "16 px as is"  # the digits are 16 px, the network's own size
+    monkeypatch.setattr(extractor, "load_pretrained", lambda wanted, weights: (wanted, {}))  # no weights needed
+    for wanted, resize in (("inception-v3-compat", "299 px TF1 bilinear"), ("dinov2-vit-l-14", "224 px TF1 bilinear")):
+        context = MetricContext(digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": wanted})
+        assert extractor.choose(context).resize == resize
 
 
 @pytest.fixture
@@ -91,6 +127,100 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     yield
     torch.hub.set_dir(previous)
+
+
+@pytest.fixture
+def connections(monkeypatch) -> list[object]:
+    """Every address a socket tries to connect to (none gets through): a test asserts the list stays empty."""
+    tried = []
+
+    def refuse(self, address):
+        tried.append(address)
+        raise ConnectionRefusedError(f"no connections in this test ({address})")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return tried
+
+
+def test_dinov2_without_weights_offline_fails_fast_with_one_line_and_no_connection(offline, connections, tmp_path):
+    context = MetricContext(digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "dinov2-vit-l-14"})
+    started = time.perf_counter()
+    with pytest.raises(extractor.FeatureWeightsUnavailable) as failure:
+        extractor.choose(context)
+    elapsed = time.perf_counter() - started
+    message = str(failure.value)
+    print(f"failed in {elapsed:.2f} s: {message}")
+    assert "\n" not in message and message.startswith(
+        "dinov2-vit-l-14 weights are not cached and could not be downloaded"
+    )
+    assert "--fid-weights FILE (torch.hub's dinov2_vitl14_pretrain.pth" in message and "connected machine" in message
+    assert "no internet connection" in message  # torch.hub's own reason, from torch-fidelity's loader
+    assert connections == [] and elapsed < 20
+
+
+HUBCONF = """
+import torch
+
+dependencies = ["torch"]
+
+
+class Tiny(torch.nn.Module):  # a stand-in for DINOv2's ViT-S/14: 384 features from the mean colour
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(3, 384)
+
+    def forward(self, x):
+        return self.proj(x.mean(dim=(2, 3)))
+
+
+def dinov2_vits14(pretrained=True):
+    assert not pretrained, "the stand-in has no weights to download"
+    return Tiny()
+"""
+
+
+@pytest.fixture
+def dinov2_file(offline, tmp_path):
+    """facebookresearch/dinov2's code as torch.hub caches it (a stand-in), and a weights file for it."""
+    repo = Path(torch.hub.get_dir()) / extractor.DINOV2_HUB_REPO
+    repo.mkdir(parents=True)
+    (repo / "hubconf.py").write_text(HUBCONF)
+    torch.manual_seed(0)
+    weights = torch.hub.load(str(repo), "dinov2_vits14", source="local", pretrained=False).state_dict()
+    path = tmp_path / "dinov2_vits14_pretrain.pth"
+    torch.save(weights, path)
+    return str(path), weights
+
+
+def test_dinov2_from_a_weights_file_is_torch_fidelitys_extractor_with_those_weights(dinov2_file, connections, tmp_path):
+    path, weights = dinov2_file
+    options = {"fid_extractor": "dinov2-vit-s-14", "fid_weights": path, "fid_samples": 100}
+    data = digits()
+    ex = extractor.choose(MetricContext(data, torch.device("cpu"), str(tmp_path), options))
+    assert (
+        ex.label == "dinov2-vit-s-14" and ex.name.startswith("dinov2-vit-s-14-w") and ex.resize == "224 px TF1 bilinear"
+    )
+    fe = FEATURE_EXTRACTORS_REGISTRY[ex.name](ex.name, ["dinov2"])
+    assert isinstance(fe, FeatureExtractorDinoV2)  # torch-fidelity's resizing, normalisation and output
+    assert all(torch.equal(fe.model.state_dict()[k], v) for k, v in weights.items())
+    # and it serves a FID-family metric through torch-fidelity, in a column of its own
+    [measured] = fid.FID(MetricContext(data, torch.device("cpu"), str(tmp_path), options)).compute(sampler(data.x))
+    print(measured.header, measured.value)
+    assert measured.extractor == "dinov2-vit-s-14" and measured.column == "fid[dinov2-vit-s-14]"
+    assert measured.header == "FID (dinov2-vit-s-14, 100 generated vs 1797 real (all), 224 px TF1 bilinear)"
+    assert connections == []
+
+
+def test_dinov2_from_a_file_without_its_code_in_torch_hubs_cache_is_one_line(offline, tmp_path):
+    path = tmp_path / "dinov2_vits14_pretrain.pth"
+    torch.save({}, path)
+    context = MetricContext(
+        digits(), torch.device("cpu"), str(tmp_path), {"fid_extractor": "dinov2-vit-s-14", "fid_weights": str(path)}
+    )
+    with pytest.raises(extractor.FeatureWeightsUnavailable, match="facebookresearch/dinov2's code") as failure:
+        extractor.choose(context)
+    assert "\n" not in str(failure.value) and str(path) in str(failure.value)
 
 
 def test_inception_without_weights_offline_fails_fast_with_one_line(offline, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -13,7 +14,7 @@ import torch
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from ganbench.types import Dataset, MetricContext
-from ganbench_plugins.metrics import extractor, fid
+from ganbench_plugins.metrics import extractor, fid, labels
 from ganbench_plugins.metrics.reference import Reference
 
 try:
@@ -139,6 +140,27 @@ def test_reference_subset_is_part_of_the_cache_name(halves, tmp_path):
     assert whole.n == len(data) and part.n == 500
     assert whole.cache_name != part.cache_name and "random500" in part.cache_name
     assert len(part.images()) == 500
+
+
+def test_the_heading_says_extractor_counts_split_and_resizing(metric, halves):
+    data, fake = halves
+    [measured] = metric.compute(sampler(fake))
+    assert measured.header == (
+        f"FID (ganbench-digits-half-cnn, {len(fake)} generated vs {len(data)} real (all), 16 px as is)"
+    )
+
+
+def test_a_random_reference_subset_and_the_datas_split_are_in_the_heading(halves, metric, tmp_path):
+    data, _ = halves
+    train = dataclasses.replace(data, split="train")
+    part = Reference.of(MetricContext(train, torch.device("cpu"), str(tmp_path), {"fid_reference_samples": 500}))
+    whole = Reference.of(MetricContext(train, torch.device("cpu"), str(tmp_path)))
+    assert labels.qualifiers(metric.extractor, 100, part) == (
+        "100 generated vs 500 real (random subset of train)",
+        "16 px as is",
+    )
+    assert labels.qualifiers(metric.extractor, 100, whole)[0] == f"100 generated vs {len(data)} real (train)"
+    assert labels.qualifiers(metric.extractor, 100, None) == ("100 generated", "16 px as is")  # Inception Score
 
 
 def test_applies_to_images_only():

@@ -15,6 +15,7 @@ except ModuleNotFoundError:  # tests/plugins made a package
     from .test_metrics_data import digits, sampler, shared_cache
 
 N = 600
+LABELS = ("precision", "recall")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,7 @@ def test_kid_is_near_zero_for_real_digits_and_large_for_noise(context, data):
     print(f"KID real {on_real.value:.4f}, noise {on_noise.value:.4f}")
     assert abs(on_real.value) < 0.05 * on_noise.value
     assert (on_real.name, on_real.higher_is_better, on_real.extractor) == ("kid", False, "ganbench-digits-cnn")
+    assert on_real.header == f"KID (ganbench-digits-cnn, {N} generated vs 1797 real (all), 16 px as is)"
 
 
 def test_kid_subset_follows_small_sample_counts(data, tmp_path_factory):
@@ -64,10 +66,13 @@ def test_inception_score_is_near_the_class_count_for_real_digits_and_one_for_a_s
     assert 6 < on_real.value <= 10  # below 10: 600 samples in 10 splits, and a label-smoothed classifier
     assert on_ones.value < 1.5
     assert on_real.higher_is_better
+    assert on_real.header == f"IS (ganbench-digits-cnn, {N} generated, 16 px as is)"  # no real images in it
 
 
 def test_precision_and_recall_are_high_for_real_digits_and_precision_is_low_for_noise(context, data):
     metric = fidelity_extra.PrecisionRecall(context)
+    headers = [m.header for m in metric.compute(sampler(real(data)))]
+    assert headers == [f"{n} (ganbench-digits-cnn, {N} generated vs 1797 real (all), 16 px as is)" for n in LABELS]
     on_real = {m.name: m.value for m in metric.compute(sampler(real(data)))}
     on_noise = {m.name: m.value for m in metric.compute(sampler(noise(data)))}
     print(f"PR real {on_real}, noise {on_noise}")

@@ -24,6 +24,8 @@ def test_every_spec_is_named_described_and_cited():
         "kid",
         "inception-score",
         "precision-recall",
+        "density-coverage",
+        "fd-infinity",
         "mode-coverage",
         "class-coverage",
         "stacked-mnist-modes",
@@ -38,7 +40,13 @@ def test_every_spec_is_named_described_and_cited():
 def test_costly_torch_fidelity_extras_are_opt_in():
     found = specs()
     assert found["fid"].default
-    assert not found["kid"].default and not found["inception-score"].default and not found["precision-recall"].default
+    opt_in = ("kid", "inception-score", "precision-recall", "density-coverage", "fd-infinity")
+    assert not any(found[name].default for name in opt_in)
+    assert found["density-coverage"].measures == ("density", "coverage")
+    assert found["fd-infinity"].measures == ("fd_infinity",)
+
+
+FID_FAMILY = {"fid", "kid", "inception-score", "precision-recall", "density-coverage", "fd-infinity"}
 
 
 def applying(dataset: Dataset) -> set[str]:
@@ -48,10 +56,10 @@ def applying(dataset: Dataset) -> set[str]:
 def test_each_kind_of_data_gets_the_metrics_that_fit_it_and_a_reason_for_the_rest():
     single = digits()
     assert applying(ring()) == {"mode-coverage"}
-    assert applying(single) == {"fid", "kid", "inception-score", "precision-recall", "class-coverage"}
-    assert applying(stacked(single, 10)) == {"fid", "kid", "inception-score", "precision-recall", "stacked-mnist-modes"}
+    assert applying(single) == FID_FAMILY | {"class-coverage"}
+    assert applying(stacked(single, 10)) == FID_FAMILY | {"stacked-mnist-modes"}
     unlabelled = Dataset("faces", torch.zeros(4, 3, 16, 16))
-    assert applying(unlabelled) == {"fid", "kid", "inception-score", "precision-recall"}
+    assert applying(unlabelled) == FID_FAMILY
     for spec in specs().values():
         for dataset in (ring(), single, unlabelled):
             reason = spec.applies_to(dataset)

@@ -7,6 +7,7 @@ Images are real images shown to D (batch x n_critic per generator step), as in S
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ _UNITS = {
 }
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
 _HELP = "use a training time (30s, 5m, 1h), generator steps (2000steps) or real images shown to D (50kimg)"
+#: the most a trial may be given: far beyond any benchmark, and a typo (a 400-digit number) is not read as "for ever"
+MAXIMUM = {"seconds": 7 * 24 * 3600, "steps": 10**9, "images": 10**12}
+MAXIMUM_TEXT = {"seconds": "1 week (168h)", "steps": "10^9 steps", "images": "10^12 images"}
+#: checkpoints a trial is evaluated at when --checkpoints is not given, and the most it may have
+DEFAULT_CHECKPOINTS = 4
+MAX_CHECKPOINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -39,17 +46,20 @@ class Budget:
 
     @classmethod
     def parse(cls, text: str) -> Budget:
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-10:]}"  # a 400-digit typo is not echoed whole
         if text.strip().startswith("-"):
-            raise UsageError(f"budget '{text}' must be more than zero: {_HELP}")
+            raise UsageError(f"budget '{shown}' must be more than zero: {_HELP}")
         match = _PATTERN.match(text.lower())
         if not match or match.group(2) not in _UNITS:
-            raise UsageError(f"budget '{text}' is not a budget: {_HELP}")
+            raise UsageError(f"budget '{shown}' is not a budget: {_HELP}")
         unit, scale = _UNITS[match.group(2)]
-        amount = float(match.group(1)) * scale
+        amount = float(match.group(1)) * scale  # 400 digits: inf, refused below
         if amount <= 0:
-            raise UsageError(f"budget '{text}' must be more than zero: {_HELP}")
+            raise UsageError(f"budget '{shown}' must be more than zero: {_HELP}")
+        if not math.isfinite(amount) or amount > MAXIMUM[unit]:
+            raise UsageError(f"budget '{shown}' is more than a trial may have, {MAXIMUM_TEXT[unit]}: {_HELP}")
         if unit != "seconds" and amount != int(amount):
-            raise UsageError(f"budget '{text}' must be a whole number of {unit}: {_HELP}")
+            raise UsageError(f"budget '{shown}' must be a whole number of {unit}: {_HELP}")
         return cls(unit, amount)
 
     def __str__(self) -> str:
@@ -59,6 +69,19 @@ class Budget:
             return f"{int(self.amount)}steps"
         return f"{self.amount / 1000:g}kimg" if self.amount % 1000 == 0 else f"{int(self.amount)}img"
 
+    def checkpoints(self, given: int | None) -> int:
+        """How many checkpoints a trial has: ``given`` if it fits, else refused; not given, DEFAULT_CHECKPOINTS,
+        or one a step for a step budget with fewer steps than that."""
+        if given is None:
+            return min(DEFAULT_CHECKPOINTS, int(self.amount)) if self.unit == "steps" else DEFAULT_CHECKPOINTS
+        check_checkpoints(given)
+        if self.unit == "steps" and given > self.amount:
+            raise UsageError(
+                f"--checkpoints {given} is more than the budget's {int(self.amount)} steps: "
+                f"a trial is evaluated at most once a step, so give at most {int(self.amount)}"
+            )
+        return given
+
     def fraction(self, usage: Usage) -> float:
         """How much of the budget the usage has spent, 0..1 (may pass 1 by less than a step)."""
         return getattr(usage, self.unit) / self.amount
@@ -66,6 +89,13 @@ class Budget:
     def checkpoint_due(self, usage: Usage, done: int, total: int) -> bool:
         """True when checkpoint ``done + 1`` of ``total`` (at even fractions of the budget) is reached."""
         return done < total and self.fraction(usage) >= (done + 1) / total - 1e-9
+
+
+def check_checkpoints(checkpoints: int) -> None:
+    if checkpoints < 1:
+        raise UsageError(f"--checkpoints {checkpoints}: at least 1 checkpoint is needed")
+    if checkpoints > MAX_CHECKPOINTS:
+        raise UsageError(f"--checkpoints {checkpoints}: at most {MAX_CHECKPOINTS:,} checkpoints a trial")
 
 
 class TrainingClock:

@@ -17,6 +17,7 @@ from ganbench import catalogue
 from ganbench.commands import COMMANDS
 from ganbench.commands.run import DEFAULT_SUITE
 from ganbench.errors import UsageError
+from ganbench.paths import path_argument
 from ganbench.plugins import PluginFailure, PluginOptions, one_line
 from ganbench.registry import KINDS, Registry, registry_for
 from ganbench.terminal import RESUME_HINT, error, errors
@@ -74,10 +75,15 @@ def add_run_parser(commands, registry: Registry | None) -> None:
         "--budget", help=f"per trial: 30s, 5m (training time), 2000steps, or 50kimg (default: {DEFAULTS['budget']})"
     )
     run.add_argument(
-        "--checkpoints", type=int, default=4, help="evaluations at even fractions of the budget (default: 4)"
+        "--checkpoints",
+        type=int,
+        help="evaluations at even fractions of the budget, at most 1,000 and at most one a step "
+        "(default: 4, or one a step for a budget of fewer steps)",
     )
     run.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    run.add_argument("--out", type=Path, help="run folder (default: results/run-DATE-TIME); the same folder resumes")
+    run.add_argument(
+        "--out", type=path_argument, help="run folder (default: results/run-DATE-TIME); the same folder resumes"
+    )
     run.add_argument(
         "--data-root",
         default=DATA_ROOT,
@@ -128,20 +134,20 @@ def add_result_parsers(commands) -> None:
         choices=["html", "md", "csv", "csv-long", "latex"],
         help="write only this one (default: every report into RUN_DIR)",
     )
-    report.add_argument("--out", type=Path, help="with --format: write here instead of standard output")
+    report.add_argument("--out", type=path_argument, help="with --format: write here instead of standard output")
     compare = commands.add_parser("compare", help="one summary table over several runs, rows labelled by run")
     compare.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
     compare.add_argument("--format", default="md", choices=["md", "csv", "csv-long", "latex", "html"])
-    compare.add_argument("--out", type=Path, help="write here instead of standard output")
+    compare.add_argument("--out", type=path_argument, help="write here instead of standard output")
     sample = commands.add_parser("sample", help="images from a trial's saved generator")
     sample.add_argument("run_dir", type=Path)
     sample.add_argument("--trial", required=True, help="the trial id, or a unique prefix of it")
-    sample.add_argument("-n", type=int, default=64, help="how many samples (default: 64)")
+    sample.add_argument("-n", type=int, default=64, help="how many samples, at most 10,000 (default: 64)")
     sample.add_argument(
         "--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead"
     )
     sample.add_argument("--seed", type=int, default=0, help="the latent seed (default: 0)")
-    sample.add_argument("--out", type=Path, required=True, help="the PNG file to write")
+    sample.add_argument("--out", type=path_argument, required=True, help="the PNG file to write")
 
 
 def add_authoring_parsers(commands) -> None:

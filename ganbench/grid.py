@@ -22,8 +22,45 @@ class PlannedTrial:
     notes: list[str] = field(default_factory=list)
 
 
+#: the most trials one run may hold: a typo in --seeds must not plan (and hold in memory) millions
+MAX_TRIALS = 100_000
+
+
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def option_list(option: str, text: str) -> list[str]:
+    """A comma list given on the command line: it must name something; a name given twice is kept once
+    (``repeated_names`` says which, for the note)."""
+    words = split_list(text)
+    if not words:
+        raise UsageError(f"{option} '{text}' names nothing; give comma-separated names, or all")
+    kept: dict[str, str] = {}
+    for word in words:
+        kept.setdefault(normalise_name(word), word)
+    return list(kept.values())
+
+
+def repeated_names(text: str) -> list[str]:
+    """The names a comma list gives more than once ('fid,kid,FID' -> ['FID'])."""
+    seen: set[str] = set()
+    repeated = []
+    for word in split_list(text):
+        if normalise_name(word) in seen and word not in repeated:
+            repeated.append(word)
+        seen.add(normalise_name(word))
+    return repeated
+
+
+def check_grid_size(models: int, losses: int, stabiliser_sets: int, seeds: int) -> None:
+    """Refuse a grid of more than MAX_TRIALS trials, counted before any trial is planned."""
+    trials = models * losses * stabiliser_sets * seeds
+    if trials > MAX_TRIALS:
+        raise UsageError(
+            f"the grid has {trials:,} trials ({models} x {losses} x {stabiliser_sets} x {seeds:,}: models x losses "
+            f"x stabiliser sets x seeds); a run holds at most {MAX_TRIALS:,}: name fewer, or split it into several runs"
+        )
 
 
 def select(registry: Registry, kind: str, words: list[str]) -> list[str]:
@@ -80,8 +117,18 @@ def stabiliser_sets(registry: Registry, words: list[str]) -> list[tuple[Stabilis
         elif normalise_name(word) == "none":
             sets.append(())
         else:
-            sets.append(tuple(parse_stabiliser_choice(registry, part) for part in word.split("+")))
+            sets.append(stabiliser_set(registry, word))
     return list(dict.fromkeys(sets))
+
+
+def stabiliser_set(registry: Registry, word: str) -> tuple[StabiliserChoice, ...]:
+    """'gp+sn' -> (gp, sn); a stabiliser twice in one set ('gp+gp') is refused: it would apply twice."""
+    chosen = tuple(parse_stabiliser_choice(registry, part) for part in word.split("+"))
+    names = [choice.name for choice in chosen]
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"stabiliser set '{word}' has {name} twice; give each stabiliser once in a set")
+    return chosen
 
 
 def plan_trials(

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
 from ganbench import exports, figures, references, tables
 from ganbench.errors import UsageError
 from ganbench.html_report import Page, render_page
+from ganbench.paths import inside_folder, make_folder, write_atomically
 from ganbench.store import Store
 from ganbench.tables import IDENTITY, final_metrics, trial_table  # noqa: F401 (public API)
 from ganbench.timing import TimeSplit
@@ -27,6 +29,8 @@ FORMATS = {
     "csv-long": "summary_long.csv",
     "latex": "summary.tex",
 }
+#: shown instead of a picture whose stored path leads out of the run folder (a database may come from anyone)
+OUTSIDE = "picture skipped: outside the run folder"
 
 
 def summarise(stores: list[tuple[Store, str]]) -> exports.Summary:
@@ -41,28 +45,33 @@ def summarise(stores: list[tuple[Store, str]]) -> exports.Summary:
 
 def render(folder: str | Path, plugins=None) -> Path:
     """Write report.md, report.html, results.csv (per trial), summary.csv, summary_long.csv and
-    summary.tex from the database; returns report.md's path."""
+    summary.tex from the database; returns report.md's path.
+
+    Everything is rendered first, then each file is written whole (write_atomically): a full disk
+    or a read-only folder is one line naming the file, and leaves no half-written report.
+    """
     folder = Path(folder)
     store = Store.open_existing(folder)
     try:
         summary = summarise([(store, folder.name)])
         table = trial_table(store)
-        table.to_csv(folder / "results.csv")
-        (folder / "summary.csv").write_text(exports.to_csv_wide(summary))
-        (folder / "summary_long.csv").write_text(exports.to_csv_long(summary))
-        (folder / "summary.tex").write_text(exports.to_latex(summary, caption=_caption(store, summary)))
         curves = _curves(store)
-        (folder / "curves").mkdir(exist_ok=True)
-        for column, (_, png) in curves.items():
-            (folder / "curves" / f"{_file_name(column)}.png").write_bytes(png)
         found = references.matches(summary.long, _facts(store))
-        text = _markdown(store, summary, table, curves, found)
-        (folder / "report.html").write_text(_html(store, summary, table, curves, found, plugins))
+        files = {
+            "results.csv": table.to_csv(),
+            "summary.csv": exports.to_csv_wide(summary),
+            "summary_long.csv": exports.to_csv_long(summary),
+            "summary.tex": exports.to_latex(summary, caption=_caption(store, summary)),
+            **{f"curves/{_file_name(column)}.png": png for column, (_, png) in curves.items()},
+            "report.html": _html(store, summary, table, curves, found, plugins),
+            "report.md": _markdown(store, summary, table, curves, found),  # last, as the sign it is all there
+        }
     finally:
         store.close()
-    path = folder / "report.md"
-    path.write_text(text)
-    return path
+    make_folder(folder / "curves")
+    for name, data in files.items():
+        write_atomically(folder / name, data)
+    return folder / "report.md"
 
 
 def render_format(folder: str | Path, form: str, plugins=None) -> str:
@@ -102,7 +111,7 @@ def compare(folders: list[str | Path], form: str = "md") -> str:
                 f"<script>{_script()}</script></body></html>\n"
             )
         if form == "md":
-            return f"{exports.to_markdown(summary)}\n\n{tables.STATISTICS_NOTE}\n"
+            return f"{_markdown_summary(summary)}\n\n{tables.STATISTICS_NOTE}\n"
         return _table_text(summary, form, f"{len(stores)} ganbench runs compared")
     finally:
         for store in stores:
@@ -182,19 +191,20 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     manifest = store.get("manifest", {})
     data = store.get("dataset", {})
     trials = store.frame("trials").sort_values("position")
+    md = _md  # every text from the database is escaped: Markdown renderers pass HTML through
     lines = [
-        f"# ganbench run `{store.folder.name}`",
+        f"# ganbench run {_code(store.folder.name)}",
         "",
-        f"- **data set**: {data.get('name', '?')} ({data.get('shape', '?')}, {data.get('samples', '?')} samples"
-        + (f", {data['modes']} modes" if data.get("modes") else "")
-        + (f", {data['classes']} classes" if data.get("classes") else "")
-        + (f"; {data['loading']}" if data.get("loading") else "")
+        f"- **data set**: {md(data.get('name', '?'))} ({md(data.get('shape', '?'))}, {md(data.get('samples', '?'))} samples"
+        + (f", {md(data['modes'])} modes" if data.get("modes") else "")
+        + (f", {md(data['classes'])} classes" if data.get("classes") else "")
+        + (f"; {md(data['loading'])}" if data.get("loading") else "")
         + ")",
-        f"- **budget**: {store.get('budget', '?')} of training per trial (evaluation excluded), "
-        f"{store.get('checkpoints', '?')} checkpoints each",
-        f"- **device**: {manifest.get('device', '?')}",
-        f"- **trials**: {len(trials)} ({', '.join(f'{n} {s}' for s, n in trials['status'].value_counts().items())})",
-        f"- **command**: `{manifest.get('command', '?')}`",
+        f"- **budget**: {md(store.get('budget', '?'))} of training per trial (evaluation excluded), "
+        f"{md(store.get('checkpoints', '?'))} checkpoints each",
+        f"- **device**: {md(manifest.get('device', '?'))}",
+        f"- **trials**: {len(trials)} ({', '.join(f'{n} {md(s)}' for s, n in trials['status'].value_counts().items())})",
+        f"- **command**: {_code(manifest.get('command', '?'))}",
         *([f"- **time split** (last invocation): {_time_split(store)}"] if store.get("time_split") else []),
         "",
         "## Results over seeds",
@@ -202,19 +212,24 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         tables.STATISTICS_NOTE + " ↓: lower is better, ↑: higher is better (as each metric declares). "
         "FID is only comparable within one feature extractor.",
         "",
-        exports.to_markdown(summary),
+        _markdown_summary(summary),
         "",
     ]
     prepared = metric_facts(store)
     if prepared:
-        lines += ["## How the metrics were prepared", "", *(f"- **{name}**: {text}" for name, text in prepared), ""]
+        lines += [
+            "## How the metrics were prepared",
+            "",
+            *(f"- **{md(name)}**: {md(text)}" for name, text in prepared),
+            "",
+        ]
     if found:
         lines += [
             "## Published numbers beside measured ones",
             "",
             "Published under the paper's protocol, not this run's: read as context.",
             "",
-            references.frame(found).to_markdown(index=False),
+            _escaped(references.frame(found)).to_markdown(index=False),  # measured rows name configurations
             "",
         ]
     lines += [
@@ -228,19 +243,43 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     ]
     if curves:
         lines += ["## Metrics against training time", ""]
-        lines += [f"![{label}](curves/{_file_name(c)}.png)" for c, (label, _) in curves.items()] + [""]
+        lines += [f"![{md(label)}](curves/{_file_name(c)}.png)" for c, (label, _) in curves.items()] + [""]
     pictured = trials[trials["samples"].notna()]
     if len(pictured):
         lines += ["## Samples", ""]
         for _, t in pictured.iterrows():
             lines += [
-                f"**{t.model} / {t.loss} / {t.stabilisers} / seed {t.seed}** (`{t.id}`)",
+                f"**{md(t.model)} / {md(t.loss)} / {md(t.stabilisers)} / seed {md(t.seed)}** ({_code(t.id)})",
                 "",
-                f"![samples]({t.samples})",
+                _markdown_picture(store.folder, t.samples),
                 "",
             ]
     lines += ["The full report with every figure: report.html.", ""]
     return "\n".join(lines)
+
+
+def _md(value) -> str:
+    """Text from the database, safe in Markdown: HTML escaped, on one line, no links, pipes kept inside table cells."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+
+
+def _code(value) -> str:
+    """Text from the database as code: an HTML <code> element, its text escaped (a backtick cannot end it early)."""
+    return f"<code>{html.escape(' '.join(str(value).split()), quote=False)}</code>"
+
+
+def _markdown_picture(folder: Path, relative) -> str:
+    found = _picture_file(folder, relative)
+    if isinstance(found, Path):
+        return f"![samples]({quote(found.relative_to(folder.resolve()).as_posix())})"
+    return f"({found or 'picture missing'})"
+
+
+def _markdown_summary(summary: exports.Summary) -> str:
+    """exports' summary table, its texts escaped (configuration names and trial reasons come from the database)."""
+    frame = exports.display_frame(summary)
+    return _escaped(frame).to_markdown(index=False) if len(frame) else "(no trials)"
 
 
 def _markdown_trials(table: pd.DataFrame) -> str:
@@ -248,7 +287,39 @@ def _markdown_trials(table: pd.DataFrame) -> str:
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(exports.number)
-    return shown.reset_index().to_markdown(index=False)
+    return _escaped(shown.reset_index()).to_markdown(index=False)
+
+
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and heading through _md."""
+    shown = frame.copy()
+    for column in shown.columns:
+        shown[column] = shown[column].map(lambda value: _md(value) if isinstance(value, str) else value)
+    shown.columns = [_md(column) for column in shown.columns]
+    return shown
+
+
+def _picture_file(folder: Path, relative) -> Path | str | None:
+    """The one way a report reaches a file the database names: the file, if it is inside the run folder once
+    symlinks are resolved; OUTSIDE (the note to show) if the path leads out (``../..``, absolute, a symlink
+    out: the database may come from someone else); None if there is no such file."""
+    if not isinstance(relative, str) or not relative:
+        return None
+    path = inside_folder(folder, relative)
+    if path is None:
+        return OUTSIDE
+    return path if path.is_file() else None
+
+
+def _picture_bytes(folder: Path, relative) -> bytes | str | None:
+    """The picture's bytes, or why there are none (OUTSIDE), or None."""
+    found = _picture_file(folder, relative)
+    if not isinstance(found, Path):
+        return found
+    try:
+        return found.read_bytes()
+    except OSError:  # unreadable: shown as missing
+        return None
 
 
 def _trials_html(table: pd.DataFrame) -> str:
@@ -312,21 +383,13 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
     samples.index.name = "seed"
     for r in trials.itertuples():
         config = f"{r.model}/{r.loss}/{r.stabilisers}"
-        if isinstance(r.samples, str) and (folder / r.samples).is_file():
-            samples.at[r.seed, config] = (f"{r.id[:8]}, {r.steps} steps", (folder / r.samples).read_bytes())
+        picture = _picture_bytes(folder, r.samples)
+        if isinstance(picture, bytes):
+            samples.at[r.seed, config] = (f"{r.id[:8]}, {r.steps} steps", picture)
         else:
-            samples.at[r.seed, config] = f"{r.status}: {r.reason}" if r.reason else r.status
-    snapshots = []
-    if not image_data:
-        for r in trials.itertuples():
-            own = pictures[pictures["trial_id"] == r.id].sort_values("checkpoint")
-            shots = [
-                (f"checkpoint {p.checkpoint + 1}: step {p.step}, {p.seconds:.1f} s", (folder / p.path).read_bytes())
-                for p in own.itertuples()
-                if (folder / p.path).is_file()
-            ]
-            if shots:
-                snapshots.append((caption[r.id], shots))
+            status = f"{r.status}: {r.reason}" if r.reason else r.status
+            samples.at[r.seed, config] = f"{status}; {picture}" if picture else status
+    snapshots = [] if image_data else _snapshots(folder, trials, pictures, caption)
     page = Page(
         title=f"ganbench run {folder.name}",
         facts=facts,
@@ -344,6 +407,23 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         pixelated=image_data,
     )
     return render_page(page)
+
+
+def _snapshots(folder: Path, trials: pd.DataFrame, pictures: pd.DataFrame, caption: dict) -> list:
+    """Per trial, its checkpoint pictures; those that lead out of the run folder are counted in the caption."""
+    snapshots = []
+    for r in trials.itertuples():
+        own = pictures[pictures["trial_id"] == r.id].sort_values("checkpoint")
+        shots, outside = [], 0
+        for p in own.itertuples():
+            picture = _picture_bytes(folder, p.path)
+            outside += picture == OUTSIDE
+            if isinstance(picture, bytes):
+                shots.append((f"checkpoint {p.checkpoint + 1}: step {p.step}, {p.seconds:.1f} s", picture))
+        if shots or outside:
+            note = f" ({outside} {OUTSIDE})" if outside else ""
+            snapshots.append((caption[r.id] + note, shots))
+    return snapshots
 
 
 def _interpolations(store: Store, trials: pd.DataFrame, caption: dict, plugins) -> list[tuple[str, bytes | str]]:

@@ -11,7 +11,8 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,15 +20,17 @@ from typing import Any
 import torch
 
 import ganbench
-from ganbench.budget import Budget
+from ganbench.budget import Budget, check_checkpoints
 from ganbench.errors import UsageError
-from ganbench.grid import plan_trials, select, stabiliser_sets
+from ganbench.grid import check_grid_size, plan_trials, select, stabiliser_sets
+from ganbench.paths import make_folder
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
+from ganbench.runlock import LOCK_FILE, RunLock
 from ganbench.store import Store
 from ganbench.timing import TimeSplit, since_start
 from ganbench.train import FastPaths
-from ganbench.trial import SessionKey, TrialJob, run_trial, session
+from ganbench.trial import Session, SessionKey, TrialJob, own_words, run_trial, session
 from ganbench.types import DataOptions, Executor, ExecutorSpec, Interrupted, TrialResult
 
 
@@ -100,8 +103,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
     started = time.perf_counter()
     if request.seeds < 1:
         raise UsageError(f"--seeds {request.seeds}: the number of seeds must be at least 1")
-    if request.checkpoints < 1:
-        raise UsageError(f"--checkpoints {request.checkpoints}: at least 1 checkpoint is needed")
+    check_checkpoints(request.checkpoints)
     device = resolve_device(request.device)
     key = SessionKey(
         request.plugins,
@@ -117,9 +119,10 @@ def plan_run(request: RunRequest) -> PlannedRun:
     models = select(registry, "models", request.models)
     losses = select(registry, "losses", request.losses)
     stabilisers = stabiliser_sets(registry, request.stabilisers)
+    check_grid_size(len(models), len(losses), len(stabilisers), request.seeds)  # before a trial is planned
     # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
     executor = choose_executor(registry, request.executor, request.executor_options).factory(request.executor_options)
-    current = session(key)  # data and metrics, prepared once; a local executor reuses them
+    current = prepared_session(key)  # data and metrics, prepared once; a local executor reuses them
     planned = plan_trials(
         registry, current.dataset.shape, models, losses, stabilisers, list(range(request.seeds)), request.hparams
     )
@@ -146,6 +149,24 @@ def plan_run(request: RunRequest) -> PlannedRun:
     return PlannedRun(
         request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started
     )
+
+
+def prepared_session(key: SessionKey) -> Session:
+    """trial.session, with its bad input as one line: an error raised in a DataLoader worker (a file
+    that cannot be decoded while a metric is prepared) arrives with the worker's traceback as its text."""
+    try:
+        return session(key)
+    except UsageError as error:
+        raise UsageError(own_words(error)) from None
+    except (MemoryError, RuntimeError) as error:
+        # torch reports a failed CPU allocation as a RuntimeError; a data set too big for memory is bad input
+        if not isinstance(error, MemoryError) and "can't allocate memory" not in str(error):
+            raise
+        size = f" at --image-size {key.data.image_size}" if key.data.image_size else ""
+        raise UsageError(
+            f"not enough memory to hold {key.dataset}{size} ({str(error).splitlines()[0][:200]}); "
+            "choose a smaller --image-size or a smaller data set"
+        ) from None
 
 
 def choose_executor(registry: Registry, name: str | None, options: dict[str, Any]) -> ExecutorSpec:
@@ -202,35 +223,67 @@ def _git_revision() -> str | None:
         return None
 
 
-def open_run_folder(run: PlannedRun) -> Store:
-    """Create or reopen the run folder; a folder holding a different grid, or the same over other data, is refused."""
+@contextmanager
+def run_folder(run: PlannedRun) -> Iterator[Store]:
+    """The run folder (open_run_folder), held by this process until the block ends, however it ends.
+
+    A second `ganbench run` on the folder meanwhile is refused in one line naming this process
+    (ganbench.runlock), so no trial is trained twice; the store is closed and the lock released
+    on the way out, on Ctrl-C and on errors too.
+    """
+    lock = RunLock(run.request.out)
+    store = open_run_folder(run, lock)
+    try:
+        yield store
+    finally:
+        store.close()
+        lock.release()
+
+
+def open_run_folder(run: PlannedRun, lock: RunLock | None = None) -> Store:
+    """Create or reopen the run folder; a folder holding a different grid, or the same over other data, is refused.
+
+    With a lock, the folder is locked before its database is touched (and unlocked again if refused).
+    """
     out = run.request.out
     grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
     fingerprint = session(run.session_key).dataset.fingerprint()  # hashes every sample held in memory: once
-    if (out / "results.sqlite").exists():
-        store = Store(out)
-        if store.get("grid") == grid:
-            # The same names over other samples (a folder that gained files) is another experiment.
-            earlier = store.get("dataset", {}).get("fingerprint")
-            if earlier not in (None, fingerprint):
-                store.close()
-                raise UsageError(
-                    f"--out {out} was run on other data: {run.request.dataset} has changed since "
-                    f"(fingerprint {earlier}, now {fingerprint}); choose a new --out"
-                )
-            _record_run_facts(store, run, grid, fingerprint)
-            return store
-        if store.get("grid") is not None or store.finished_ids():
-            store.close()
-            raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
-        # else: killed while the folder was being created; start it again
-    elif out.exists() and any(out.iterdir()):
+    resuming = (out / "results.sqlite").exists()
+    if not resuming and out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
         raise UsageError(f"--out {out} exists and is not a ganbench run folder; choose an empty or new folder")
-    else:
-        out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
+    if lock is not None:
+        lock.acquire()
+    store = None
+    try:
         store = Store(out)
-    _record_run_facts(store, run, grid, fingerprint)
+        if resuming:
+            _check_same_run(store, run, grid, fingerprint)
+        _record_run_facts(store, run, grid, fingerprint)
+    except BaseException:
+        if store is not None:
+            store.close()
+        if lock is not None:
+            lock.release()
+        raise
     return store
+
+
+def _check_same_run(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
+    """A resume: the same grid over the same samples; else refused, and the folder left as it was."""
+    out = run.request.out
+    if store.get("grid") == grid:
+        # The same names over other samples (a folder that gained files) is another experiment.
+        earlier = store.get("dataset", {}).get("fingerprint")
+        if earlier not in (None, fingerprint):
+            raise UsageError(
+                f"--out {out} was run on other data: {run.request.dataset} has changed since "
+                f"(fingerprint {earlier}, now {fingerprint}); choose a new --out"
+            )
+        return
+    if store.get("grid") is not None or store.finished_ids():
+        raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
+    # else: killed while the folder was being created; start it again
 
 
 def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:

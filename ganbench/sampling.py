@@ -8,15 +8,20 @@ folder is ever executed.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from ganbench.errors import UsageError
+from ganbench.paths import inside_folder
 from ganbench.pictures import image_grid_png, scatter_png
 from ganbench.store import Store
 from ganbench.types import DataShape, HParams
+
+#: the most samples `ganbench sample -n` draws at once: a grid of 10,000 is already a 800x80,000-pixel picture
+MAX_SAMPLES = 10_000
 
 
 @dataclass
@@ -60,10 +65,38 @@ def load_generator(store: Store, trial: dict, registry) -> Saved:
     hparams = HParams(**values)
     shape = parse_shape(store.get("dataset", {}).get("shape", ""))
     generator = model.generator(shape, hparams)
-    state = torch.load(store.folder / trial["generator"], map_location="cpu", weights_only=True)
-    generator.load_state_dict(state)
+    state = _saved_weights(store, trial)
+    try:
+        generator.load_state_dict(state)
+    except RuntimeError as error:  # missing or misshapen tensors: torch lists them over many lines
+        raise UsageError(
+            f"trial {trial['id']}: the saved weights do not fit model {model.name} "
+            f"({str(error).strip().splitlines()[0][:300]})"
+        ) from None
     generator.eval()
     return Saved(trial, generator, shape, hparams.z_dim)
+
+
+def _saved_weights(store: Store, trial: dict) -> dict:
+    """The trial's weights file, inside its run folder, read as tensors alone; anything else is refused in one line."""
+    path = inside_folder(store.folder, trial["generator"])
+    if path is None:
+        raise UsageError(f"trial {trial['id']}: its generator file {trial['generator']} is outside the run folder")
+    try:
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of a file it then refuses
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # pickle.UnpicklingError for code in the file, RuntimeError for a damaged one
+        raise UsageError(
+            f"trial {trial['id']}: {path} is not weights alone ({_why(error)}), so it is refused and never run"
+        ) from None
+
+
+def _why(error: Exception) -> str:
+    """torch's reason in one line: its message is paragraphs of advice around the one that says what was found."""
+    paragraphs = [" ".join(p.split()) for p in str(error).split("\n\n") if p.strip()]
+    found = [p for p in paragraphs if not p.startswith(("Weights only load failed", "Check the documentation"))]
+    return (found or paragraphs or [type(error).__name__])[0][:300]
 
 
 def latents(z_dim: int, n: int, seed: int) -> torch.Tensor:

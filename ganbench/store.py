@@ -8,12 +8,15 @@ names them, so a row never points at a missing file.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from ganbench.errors import UsageError
 
 DATABASE = "results.sqlite"
 
@@ -40,14 +43,41 @@ ADDED_COLUMNS = {"trials": (("data_wait_share", "REAL"),), "metrics": (("header"
 ADDED_TRIAL_COLUMNS = ADDED_COLUMNS["trials"]
 
 
+def _one_line(method):
+    """A database that is not one, or is damaged, is a bad run folder: one line naming the file, not a traceback.
+
+    SQLite only finds out when it reads a page: opening a file of garbage fails at the first
+    statement ("file is not a database"), a damaged one at any later read ("database disk image
+    is malformed"), so every method that touches the database says it this way.
+    """
+
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as error:
+            reason = str(error).splitlines()[0].rpartition(": ")[2]  # pandas: "Execution failed on sql '...': why"
+            raise UsageError(
+                f"{self.path} cannot be used as a ganbench results database ({reason}); "
+                "restore it from a copy, or run into a new --out"
+            ) from None
+
+    return checked
+
+
 class Store:
+    @_one_line
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self.path = self.folder / DATABASE
         self.connection = sqlite3.connect(self.path, timeout=30)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.executescript(SCHEMA)
-        self._add_missing_columns()
+        try:
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.executescript(SCHEMA)
+            self._add_missing_columns()
+        except BaseException:
+            self.connection.close()
+            raise
 
     def _add_missing_columns(self) -> None:
         """A run folder written by an earlier ganbench resumes: columns added since are added to it (empty)."""
@@ -61,8 +91,6 @@ class Store:
     @classmethod
     def open_existing(cls, folder: str | Path) -> Store:
         if not (Path(folder) / DATABASE).is_file():
-            from ganbench.errors import UsageError
-
             raise UsageError(f"{folder} is not a ganbench run folder: it has no {DATABASE}")
         return cls(folder)
 
@@ -71,20 +99,24 @@ class Store:
 
     # ----------------------------------------------------------------- run facts
 
+    @_one_line
     def set(self, key: str, value: Any) -> None:
         with self.connection:
             self.connection.execute("INSERT OR REPLACE INTO run VALUES (?, ?)", (key, json.dumps(value, default=str)))
 
+    @_one_line
     def get(self, key: str, default: Any = None) -> Any:
         row = self.connection.execute("SELECT value FROM run WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     # ----------------------------------------------------------------- trials
 
+    @_one_line
     def finished_ids(self) -> set[str]:
         rows = self.connection.execute("SELECT id FROM trials WHERE status IN ('done', 'skipped')")
         return {row[0] for row in rows}
 
+    @_one_line
     def record(self, trial: dict[str, Any], result: Any, notes: list[str] | tuple[str, ...] = ()) -> None:
         """Write one trial's outcome (a TrialResult), replacing an earlier attempt, in one transaction."""
         pictures = [
@@ -171,5 +203,6 @@ class Store:
 
     # ----------------------------------------------------------------- reading
 
+    @_one_line
     def frame(self, table: str) -> pd.DataFrame:
         return pd.read_sql_query(f"SELECT * FROM {table}", self.connection)

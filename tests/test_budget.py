@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -54,3 +56,29 @@ def test_clock_excludes_paused_time():
     clock.start()
     time.sleep(0.01)
     assert clock.seconds >= spent + 0.009
+
+
+@pytest.mark.parametrize(
+    "text, most",
+    [("1" + "0" * 400 + "steps", "10^9 steps"), ("1" + "0" * 400 + "s", "1 week"), ("169h", "1 week"),
+     ("1000001kstep", "10^9 steps"), ("1000001mimg", "10^12 images")],
+)  # fmt: skip
+def test_budgets_past_the_stated_maximum_are_refused_not_read_as_for_ever(text, most):
+    with pytest.raises(UsageError, match=re.escape(f"is more than a trial may have, {most}")) as refused:
+        Budget.parse(text)
+    assert len(str(refused.value)) < 250  # a 400-digit number is shortened in the message
+    assert Budget.parse("168h").amount == 7 * 24 * 3600 and Budget.parse("1000000kstep").amount == 10**9
+
+
+def test_checkpoints_are_bounded_and_at_most_one_a_step():
+    from ganbench.budget import MAX_CHECKPOINTS
+
+    assert Budget.parse("20steps").checkpoints(None) == 4 and Budget.parse("2steps").checkpoints(None) == 2
+    assert Budget.parse("30s").checkpoints(None) == 4 and Budget.parse("30s").checkpoints(MAX_CHECKPOINTS) == 1000
+    assert Budget.parse("20steps").checkpoints(20) == 20
+    with pytest.raises(UsageError, match="--checkpoints 21 is more than the budget's 20 steps"):
+        Budget.parse("20steps").checkpoints(21)
+    with pytest.raises(UsageError, match="--checkpoints 100000: at most 1,000 checkpoints a trial"):
+        Budget.parse("1000000steps").checkpoints(100_000)
+    with pytest.raises(UsageError, match="at least 1 checkpoint"):
+        Budget.parse("30s").checkpoints(0)

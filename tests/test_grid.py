@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from ganbench.errors import UsageError
@@ -92,3 +94,29 @@ def test_every_combination_is_a_trial_and_skips_carry_reasons(registry):
 
 def test_split_list():
     assert split_list(" a, b,,c ") == ["a", "b", "c"]
+
+
+def test_a_list_option_must_name_something_and_names_each_thing_once():
+    from ganbench.grid import option_list, repeated_names
+
+    assert option_list("--models", " a, b,,c ") == ["a", "b", "c"]
+    for text in ("", ",,,", " , "):
+        with pytest.raises(UsageError, match=f"--models '{text}' names nothing"):
+            option_list("--models", text)
+    assert option_list("--metrics", "fid,kid,FID") == ["fid", "kid"]  # a name twice is kept once
+    assert repeated_names("fid,kid,FID,fid") == ["FID", "fid"] and repeated_names("a,b") == []
+
+
+def test_a_stabiliser_twice_in_one_set_is_refused(registry):
+    for text in ("needs64+needs64", "needs64:m=4+plain+needs64"):
+        with pytest.raises(UsageError, match=re.escape(f"stabiliser set '{text}' has needs64 twice")):
+            stabiliser_sets(registry, [text])
+    assert len(stabiliser_sets(registry, ["needs64", "needs64"])) == 1  # the same set twice is one set
+
+
+def test_a_grid_is_counted_before_it_is_planned():
+    from ganbench.grid import MAX_TRIALS, check_grid_size
+
+    check_grid_size(10, 10, 10, MAX_TRIALS // 1000)
+    with pytest.raises(UsageError, match=r"the grid has 10,000,000 trials \(1 x 1 x 1 x 10,000,000"):
+        check_grid_size(1, 1, 1, 10_000_000)

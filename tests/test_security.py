@@ -76,3 +76,59 @@ def test_a_saved_generator_loads_with_weights_only_and_generates_as_trained(tmp_
     generator.load_state_dict(state)  # every tensor present, with its shape
     samples = generator(torch.randn(8, hp.z_dim))
     assert samples.shape == (8, 2) and torch.isfinite(samples).all()
+
+
+# ------------------------------------------------------------ a report embeds only its own folder
+
+
+def toy_run(out, budget="20steps"):
+    arguments = ["--plugin", "toy_plugin", "run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line"]
+    assert main([*arguments, "--budget", budget, "--metrics", "mean-gap", "--out", str(out)]) == 0
+
+
+def test_a_database_naming_files_outside_its_folder_gets_none_of_them_embedded(tmp_path):
+    """trials.samples and pictures.path are read by the report: ../.., an absolute path and a symlink
+    pointing out all lead outside the run folder, and none of those files reaches report.html."""
+    import base64
+
+    out = tmp_path / "run"
+    toy_run(out)
+    secrets = {}
+    for name in ("secret-a", "secret-b", "secret-c", "secret-d"):
+        secrets[name] = (tmp_path / name, f"{name}: private bytes that must stay on this machine".encode() * 20)
+        secrets[name][0].write_bytes(secrets[name][1])
+    (out / "samples" / "inside-link.png").symlink_to(secrets["secret-c"][0])
+    outside = ["../secret-a", str(secrets["secret-b"][0]), "samples/inside-link.png", "samples/../../secret-d"]
+    with sqlite3.connect(out / "results.sqlite") as db:
+        paths = [row[0] for row in db.execute("SELECT rowid FROM pictures ORDER BY checkpoint")]
+        assert len(paths) >= 4
+        for rowid, path in zip(paths, outside):
+            db.execute("UPDATE pictures SET path = ? WHERE rowid = ?", (path, rowid))
+        db.execute("UPDATE trials SET samples = ?", ("../secret-a",))
+    for shape in ("vector 2", "image 1x8x8"):  # 2D data shows checkpoint pictures, images the samples table
+        with sqlite3.connect(out / "results.sqlite") as db:
+            db.execute("UPDATE run SET value = json_set(value, '$.shape', ?) WHERE key = 'dataset'", (shape,))
+        assert main(["report", str(out)]) == 0
+        page = (out / "report.html").read_bytes()
+        markdown = (out / "report.md").read_text()
+        for path, data in secrets.values():
+            assert base64.b64encode(data) not in page and data[:40] not in page, (shape, path)
+        assert b"picture skipped: outside the run folder" in page, shape
+        assert "secret-a" not in markdown and "picture skipped: outside the run folder" in markdown
+
+
+def test_trial_reasons_and_names_from_the_database_are_escaped_in_report_md(tmp_path):
+    out = tmp_path / "run<img src=x onerror=alert(1)>"
+    toy_run(out)
+    with sqlite3.connect(out / "results.sqlite") as db:
+        db.execute(
+            "UPDATE trials SET status = 'error', reason = ?, notes = ?",
+            ("<script>alert('reason')</script>", "see [here](javascript:alert(1)) | <b>bold</b>"),
+        )
+    assert main(["report", str(out)]) == 0
+    markdown = (out / "report.md").read_text()
+    assert "<script>" not in markdown and "&lt;script&gt;alert('reason')&lt;/script&gt;" in markdown
+    assert "<b>" not in markdown and "<img" not in markdown and "[here](javascript:" not in markdown  # no link
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markdown  # the folder's name, and the --out in the command
+    html = (out / "report.html").read_text()
+    assert "<script>alert" not in html and "<img src=x" not in html

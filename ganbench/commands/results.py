@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ganbench.errors import UsageError
+from ganbench.paths import check_output_file, make_folder, write_atomically
 from ganbench.plugins import PluginOptions
 from ganbench.registry import registry_for
 from ganbench.terminal import print_table, say
@@ -16,6 +17,8 @@ def report(args, plugins: PluginOptions) -> int:
 
     if args.out and not args.format:
         raise UsageError("--out needs --format (html, md, csv, csv-long or latex)")
+    if args.out:
+        check_output_file(args.out)  # before the database is read
     if args.format:
         write_or_print(reports.render_format(args.run_dir, args.format, plugins=plugins), args.out)
         return 0
@@ -28,6 +31,8 @@ def report(args, plugins: PluginOptions) -> int:
 def compare(args, plugins: PluginOptions) -> int:
     from ganbench import report as reports
 
+    if args.out:
+        check_output_file(args.out)
     write_or_print(reports.compare(args.run_dirs, args.format), args.out)
     return 0
 
@@ -36,8 +41,9 @@ def sample(args, plugins: PluginOptions) -> int:
     from ganbench import sampling
     from ganbench.store import Store
 
-    if args.n < 1:
-        raise UsageError(f"-n {args.n}: ask for at least 1 sample")
+    if not 1 <= args.n <= sampling.MAX_SAMPLES:
+        raise UsageError(f"-n {args.n}: ask for 1 to {sampling.MAX_SAMPLES:,} samples")
+    check_output_file(args.out)  # before the generator is loaded
     store = Store.open_existing(args.run_dir)
     try:
         trial = sampling.resolve_trial(store, args.trial)  # unknown or ambiguous: one line, exit 2
@@ -48,8 +54,8 @@ def sample(args, plugins: PluginOptions) -> int:
         png = sampling.interpolation_png(saved, seed=args.seed)
     else:
         png = sampling.samples_png(saved, args.n, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(png)
+    make_folder(args.out.parent)
+    write_atomically(args.out, png)
     what = "interpolation" if args.interpolate else f"{args.n} samples"
     say(f"wrote {args.out} ({what} from trial {trial['id']})")
     return 0
@@ -59,6 +65,6 @@ def write_or_print(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    make_folder(out.parent)
+    write_atomically(out, text)
     say(f"wrote {out}")

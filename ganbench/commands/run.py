@@ -10,13 +10,16 @@ from rich.markup import escape
 from ganbench import catalogue
 from ganbench.budget import Budget
 from ganbench.errors import UsageError
-from ganbench.grid import split_list
+from ganbench.grid import option_list, repeated_names
+from ganbench.paths import check_out_folder
 from ganbench.plugins import PluginOptions
-from ganbench.terminal import RESUME_HINT, RunProgress, console, errors, print_table, warn_failures
+from ganbench.runlock import check_free
+from ganbench.terminal import RESUME_HINT, RunProgress, console, errors, print_table, warn, warn_failures
 from ganbench.train import FastPaths
 from ganbench.types import DataOptions
 
 DEFAULT_SUITE = "quick"  # the grid `ganbench run` trains when no option says otherwise
+MAX_IMAGE_SIZE = 1024  # pixels a side: the largest GAN benchmarks (FFHQ, CelebA-HQ) use
 
 
 def request_from(args, plugins: PluginOptions):
@@ -24,23 +27,29 @@ def request_from(args, plugins: PluginOptions):
     from ganbench.runner import RunRequest
 
     base = catalogue.suite(args.suite or DEFAULT_SUITE)
-    if args.image_size is not None and args.image_size < 4:
-        raise UsageError(f"--image-size {args.image_size}: give an image side in pixels, e.g. 32")
+    if args.image_size is not None and not 4 <= args.image_size <= MAX_IMAGE_SIZE:
+        raise UsageError(
+            f"--image-size {args.image_size}: give an image side in pixels from 4 to {MAX_IMAGE_SIZE}, e.g. 32"
+        )
     if args.data_workers is not None and args.data_workers < 0:
         raise UsageError(f"--data-workers {args.data_workers}: give 0 (decode in the training process) or more")
     out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
+    check_out_folder(out)  # a file, a folder under a file, no write access: refused before any work
+    check_free(out)  # another run trains in it now (the lock itself is taken when the folder opens)
+
+    budget = Budget.parse(args.budget if args.budget is not None else base["budget"])
     return RunRequest(
-        models=split_list(args.models) if args.models else list(base["models"]),
-        losses=split_list(args.losses) if args.losses else list(base["losses"]),
-        stabilisers=split_list(args.stabilisers) if args.stabilisers else list(base.get("stabilisers", ["none"])),
-        dataset=args.dataset or base["dataset"],
+        models=_list_option("--models", args.models, list(base["models"])),
+        losses=_list_option("--losses", args.losses, list(base["losses"])),
+        stabilisers=_list_option("--stabilisers", args.stabilisers, list(base.get("stabilisers", ["none"]))),
+        dataset=args.dataset if args.dataset is not None else base["dataset"],
         seeds=args.seeds if args.seeds is not None else int(base.get("seeds", 1)),
-        budget=Budget.parse(args.budget or base["budget"]),
+        budget=budget,
         out=out,
-        checkpoints=args.checkpoints,
+        checkpoints=budget.checkpoints(args.checkpoints),
         device=args.device,
         data=DataOptions(args.data_root, args.image_size, not args.no_download, workers=args.data_workers),
-        metrics=split_list(args.metrics) if args.metrics else None,
+        metrics=_list_option("--metrics", args.metrics, None),
         # Options that plugins added (ganbench_add_options), by where their values go.
         metric_options=args.plugin_options.values(args, "metric"),
         executor=args.executor,
@@ -51,32 +60,45 @@ def request_from(args, plugins: PluginOptions):
     )
 
 
+def _list_option(option: str, value: str | None, default: list[str] | None) -> list[str] | None:
+    """An option's comma list when given (an empty one is refused, not read as the default), else the default;
+    a name given twice is kept once (warn_repeated says so)."""
+    return option_list(option, value) if value is not None else default
+
+
+def warn_repeated(args) -> None:
+    """A name given twice is used once: a metric computed twice, or a trial trained twice, is no second opinion."""
+    for option in ("models", "losses", "stabilisers", "metrics"):
+        repeated = repeated_names(getattr(args, option) or "")
+        if repeated:
+            warn(f"--{option} names {', '.join(repeated)} more than once; each is used once")
+
+
 def run(args, plugins: PluginOptions) -> int:
     from ganbench import report
-    from ganbench.runner import execute, open_run_folder, plan_run
+    from ganbench.runner import execute, plan_run, run_folder
 
     request = request_from(args, plugins)
     with console.status("loading plugins, data and metrics (a feature network is trained once per data set)"):
         planned = plan_run(request)
     warn_failures(planned.registry)
-    store = open_run_folder(planned)
-    kept = len(store.finished_ids() & {job.id for job in planned.jobs})
-    total = len(planned.jobs) - kept
-    console.print(
-        f"[bold]ganbench[/] {len(planned.jobs)} trials ({total} to run, {kept} kept from an earlier run, "
-        f"{len(planned.skipped)} skipped) on {escape(request.dataset)}, budget {request.budget} each, "
-        f"device {planned.session_key.device} -> {escape(str(request.out))}",
-        highlight=False,
-    )
+    warn_repeated(args)  # once the request is known to be good: bad input stays one line
     stopped = False
-    with RunProgress(request.budget, total) as progress:
-        try:
-            execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=args.fail_fast)
-        except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
-            stopped = True
-        finally:
-            store.close()
-    path = report.render(request.out, plugins=plugins)
+    with run_folder(planned) as store:  # held by this process until the report is written
+        kept = len(store.finished_ids() & {job.id for job in planned.jobs})
+        total = len(planned.jobs) - kept
+        console.print(
+            f"[bold]ganbench[/] {len(planned.jobs)} trials ({total} to run, {kept} kept from an earlier run, "
+            f"{len(planned.skipped)} skipped) on {escape(request.dataset)}, budget {request.budget} each, "
+            f"device {planned.session_key.device} -> {escape(str(request.out))}",
+            highlight=False,
+        )
+        with RunProgress(request.budget, total) as progress:
+            try:
+                execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=args.fail_fast)
+            except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
+                stopped = True
+        path = report.render(request.out, plugins=plugins)
     print_table(request.out)
     console.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
     if stopped:

@@ -39,8 +39,9 @@ class RunOptions:
         return {dest: value for dest, value in found.items() if value is not None}
 
 
-def whole_number(minimum: int, too_few: str) -> Callable[[str], int]:
-    """An argparse ``type=`` for a whole number of at least ``minimum``; ``too_few`` says why less fails.
+def whole_number(minimum: int, too_few: str, maximum: int | None = None, too_many: str = "") -> Callable[[str], int]:
+    """An argparse ``type=`` for a whole number of at least ``minimum`` (and at most ``maximum``, if given);
+    ``too_few`` and ``too_many`` say why a number outside fails.
 
     ``type=whole_number(1, "at least 1 worker is needed")``: ``--workers 0`` is refused in one line,
     ``argument --workers: 0: at least 1 worker is needed``.
@@ -53,6 +54,8 @@ def whole_number(minimum: int, too_few: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
         if number < minimum:
             raise argparse.ArgumentTypeError(f"{number}: {too_few}")
+        if maximum is not None and number > maximum:
+            raise argparse.ArgumentTypeError(f"{number}: {too_many or f'at most {maximum:,}'}")
         return number
 
     parse.__name__ = f"at_least_{minimum}"

@@ -13,7 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ganbench import catalogue
+from ganbench import catalogue, experiment
 from ganbench.commands import COMMANDS
 from ganbench.commands.run import DEFAULT_SUITE
 from ganbench.errors import UsageError
@@ -55,13 +55,14 @@ def build_parser(registry: Registry | None = None) -> Parser:
     )
     parser.add_argument("--strict-plugins", action="store_true", help="a plugin that fails to load is fatal")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    add_run_parser(commands, registry)
+    parser.run_parser = add_run_parser(commands, registry)
     add_result_parsers(commands)
+    add_rerun_parser(commands)
     add_authoring_parsers(commands)
     return parser
 
 
-def add_run_parser(commands, registry: Registry | None) -> None:
+def add_run_parser(commands, registry: Registry | None) -> Parser:
     run = commands.add_parser("run", help="train every combination under one budget and write a report")
     run.add_argument("--suite", help="a named grid from `ganbench list suites`; other options override it")
     run.add_argument("--models", help=f"comma-separated model names or 'all' (default: {','.join(DEFAULTS['models'])})")
@@ -101,6 +102,29 @@ def add_run_parser(commands, registry: Registry | None) -> None:
         "--metrics",
         help="comma-separated metric names, or none for throughput alone (default: every default metric that applies)",
     )
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a hyper-parameter (lr_g, lr_d, lr, betas, beta1, n_critic, batch_size, z_dim, optimizer) or a "
+        "component's parameter (width, gp.lambda); scoped with a prefix (dcgan.lr_d=4e-4); A|B|C makes a grid "
+        "axis; repeatable",
+    )
+    run.add_argument(
+        "--tune",
+        type=int,
+        metavar="N",
+        help="give every variant the same N configurations of its search space (Sobol points), select the best "
+        "of each on held-out real data, then train it with --seeds fresh seeds for the final table",
+    )
+    run.add_argument("--tune-seed", type=int, default=0, help="seeds the Sobol points of --tune (default: 0)")
+    run.add_argument(
+        "--select", help="the measurement --tune selects by (default: the run's metrics' own choice, e.g. fid)"
+    )
+    run.add_argument(
+        "--config", type=Path, help="an experiment file (TOML): any of these options; the command line wins"
+    )
+    run.add_argument("--dry-run", action="store_true", help="print the planned trials and write nothing")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
     run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
     run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
@@ -121,6 +145,7 @@ def add_run_parser(commands, registry: Registry | None) -> None:
     if registry is not None:
         add_plugin_options(registry, own)
     run.set_defaults(plugin_options=own)
+    return run
 
 
 def add_result_parsers(commands) -> None:
@@ -147,7 +172,18 @@ def add_result_parsers(commands) -> None:
         "--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead"
     )
     sample.add_argument("--seed", type=int, default=0, help="the latent seed (default: 0)")
+    sample.add_argument(
+        "--as-evaluated",
+        metavar="METRIC",
+        help="the samples that METRIC scored at the last checkpoint (its latent stream and the trial's seed)",
+    )
     sample.add_argument("--out", type=path_argument, required=True, help="the PNG file to write")
+
+
+def add_rerun_parser(commands) -> None:
+    rerun = commands.add_parser("rerun", help="run a run folder's experiment again (its experiment.toml)")
+    rerun.add_argument("run_dir", type=Path)
+    rerun.add_argument("--out", type=path_argument, help="the new run folder (default: RUN_DIR-rerun, -rerun2, ...)")
 
 
 def add_authoring_parsers(commands) -> None:
@@ -176,13 +212,22 @@ def add_plugin_options(registry: Registry, options: RunOptions) -> None:
             registry.plugins.failures.append(found)
 
 
+def run_options(parser: Parser) -> list[str]:
+    """The names an experiment file may use: every option of `run` (its plugins' too), by argparse dest."""
+    return [a.dest for a in parser.run_parser._actions if a.dest not in ("help", "config", "plugin_options")]
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         plugins, command = plugin_options(argv)
         # Only `run` has options from plugins; other commands load plugins when they need them.
         registry = registry_for(plugins) if command == "run" else None
-        args = build_parser(registry).parse_args(argv)
+        parser = build_parser(registry)
+        args = parser.parse_args(argv)
+        if getattr(args, "config", None) is not None:  # the file's values are defaults: the command line wins
+            parser.run_parser.set_defaults(**experiment.as_defaults(experiment.read(args.config, run_options(parser))))
+            args = parser.parse_args(argv)
         args.command_line = shlex.join(["ganbench", *argv])
         return COMMANDS[args.command](args, plugins)
     except (UsageError, DataUnavailable) as failure:

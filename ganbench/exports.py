@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-KEY_NAMES = {"run": "run", "model": "model", "loss": "loss", "stabilisers": "stabilisers"}
+KEY_NAMES = {"run": "run", "model": "model", "loss": "loss", "stabilisers": "stabilisers", "settings": "settings"}
 
 
 @dataclass

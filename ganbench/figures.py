@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 
 from ganbench.pictures import figure_png  # noqa: E402
 
-CONFIG = ["model", "loss", "stabilisers"]
+CONFIG = ["model", "loss", "stabilisers", "settings"]
 
 
 def config_name(row) -> str:
@@ -22,7 +22,7 @@ def metric_curves(metrics: pd.DataFrame, trials: pd.DataFrame, labels: dict[str,
     with the seeds' min-max range shaded (a lone seed is a plain line)."""
     if metrics.empty:
         return {}
-    identity = trials.set_index("id")[CONFIG]
+    identity = trials.set_index("id").reindex(columns=CONFIG).astype(object).fillna("")
     rows = metrics.join(identity, on="trial_id")
     figures = {}
     for column, points in rows.groupby("column_name", sort=False):

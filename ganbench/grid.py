@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from ganbench.choices import parse_choice, split_components
 from ganbench.errors import UsageError
 from ganbench.registry import Registry
+from ganbench.settings import Assignment
 from ganbench.types import (
     DataShape,
     StabiliserChoice,
@@ -20,6 +21,8 @@ class PlannedTrial:
     plan: TrialPlan
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    settings: str = ""  # what --set or --tune chose for it, as its table shows it
+    phase: str = ""  # "tune" or "final" in a tuned run
 
 
 #: the most trials one run may hold: a typo in --seeds must not plan (and hold in memory) millions
@@ -33,7 +36,7 @@ def split_list(text: str) -> list[str]:
 def option_list(option: str, text: str) -> list[str]:
     """A comma list given on the command line: it must name something; a name given twice is kept once
     (``repeated_names`` says which, for the note)."""
-    words = split_list(text)
+    words = split_components(text)
     if not words:
         raise UsageError(f"{option} '{text}' names nothing; give comma-separated names, or all")
     kept: dict[str, str] = {}
@@ -46,7 +49,7 @@ def repeated_names(text: str) -> list[str]:
     """The names a comma list gives more than once ('fid,kid,FID' -> ['FID'])."""
     seen: set[str] = set()
     repeated = []
-    for word in split_list(text):
+    for word in split_components(text):
         if normalise_name(word) in seen and word not in repeated:
             repeated.append(word)
         seen.add(normalise_name(word))
@@ -73,39 +76,14 @@ def select(registry: Registry, kind: str, words: list[str]) -> list[str]:
 
 def parse_stabiliser_choice(registry: Registry, text: str) -> StabiliserChoice:
     """'gp:lambda=5' -> StabiliserChoice('gp', (('lambda', 5.0),)), each value typed like its default."""
-    name, *assignments = [p.strip() for p in text.split(":")]
-    spec = registry.get("stabilisers", name)
-    params: dict[str, Any] = {}
-    for assignment in assignments:
-        key, eq, raw = assignment.partition("=")
-        key = key.strip()
-        if not eq or not key:
-            raise UsageError(f"stabiliser '{text}': write parameters as {spec.name}:name=value, got '{assignment}'")
-        if key not in spec.params:
-            known = ", ".join(f"{k}={v}" for k, v in spec.params.items()) or "none"
-            raise UsageError(f"stabiliser '{text}': {spec.name} has no parameter '{key}' (its parameters: {known})")
-        params[key] = _typed(spec.name, key, raw.strip(), spec.params[key])
-    return StabiliserChoice(spec.name, tuple(sorted(params.items())))
+    return parse_choice(registry, "stabilisers", text)
 
 
-def _typed(stabiliser: str, key: str, raw: str, default: Any) -> Any:
-    kind = type(default)
-    try:
-        if kind is bool:
-            if raw.lower() in {"1", "true", "yes", "on"}:
-                return True
-            if raw.lower() in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError
-        return kind(raw)
-    except ValueError:
-        raise UsageError(
-            f"stabiliser parameter {stabiliser}:{key}={raw} must be {_kind_word(kind)} (default {default})"
-        ) from None
-
-
-def _kind_word(kind: type) -> str:
-    return {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(kind, kind.__name__)
+def select_choices(registry: Registry, kind: str, words: list[str]) -> list[StabiliserChoice]:
+    """Like :func:`select`, each name with its parameters ('dcgan:width=32', 'hinge:margin=2')."""
+    if any(normalise_name(w) == "all" for w in words):
+        return [StabiliserChoice(name) for name in registry.names(kind)]
+    return list(dict.fromkeys(parse_choice(registry, kind, word) for word in words))
 
 
 def stabiliser_sets(registry: Registry, words: list[str]) -> list[tuple[StabiliserChoice, ...]]:
@@ -131,26 +109,36 @@ def stabiliser_set(registry: Registry, word: str) -> tuple[StabiliserChoice, ...
     return chosen
 
 
+def as_choice(item: StabiliserChoice | str) -> StabiliserChoice:
+    """A bare name is the component with its defaults."""
+    return item if isinstance(item, StabiliserChoice) else StabiliserChoice(item)
+
+
 def plan_trials(
     registry: Registry,
     shape: DataShape,
-    models: list[str],
-    losses: list[str],
+    models: list[StabiliserChoice] | list[str],
+    losses: list[StabiliserChoice] | list[str],
     stabiliser_choices: list[tuple[StabiliserChoice, ...]],
     seeds: list[int],
-    overrides: dict[str, Any] | None = None,
+    assignments: list[Assignment] | None = None,
 ) -> list[PlannedTrial]:
-    """Every (model, loss, stabiliser set, seed), in that order, each checked before anything trains."""
+    """Every (model, loss, stabiliser set, setting, seed), in that order, each checked before anything trains."""
     trials = []
-    for model_name in models:
-        model = registry.get("models", model_name)
-        hparams = model.hparams.replace(**(overrides or {}))
-        for loss_name in losses:
-            loss = registry.get("losses", loss_name)
+    for model_choice in map(as_choice, models):
+        model = registry.get("models", model_choice.name)
+        for loss_choice in map(as_choice, losses):
+            loss = registry.get("losses", loss_choice.name)
             for choices in stabiliser_choices:
-                for seed in seeds:
-                    plan = TrialPlan(model, loss, choices, seed, hparams, shape)
-                    trials.append(check_trial(registry, plan))
+                for assignment in assignments or [Assignment()]:
+                    applied = assignment.apply(registry, model, model_choice, loss, loss_choice, choices)
+                    for seed in seeds:
+                        plan = TrialPlan(
+                            model, loss, applied.stabilisers, seed, applied.hparams, shape, applied.loss_params
+                        )
+                        planned = check_trial(registry, plan)
+                        planned.settings, planned.phase = assignment.label, assignment.phase
+                        trials.append(planned)
     return trials
 
 

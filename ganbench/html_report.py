@@ -81,6 +81,7 @@ class Page:
     interpolations: list[tuple[str, bytes | str]]  # (trial caption, png or why not)
     manifest: dict
     pixelated: bool = False
+    tuning_html: str = ""  # a tuned run: its protocol, choices and figures, rendered by ganbench.tuning_report
 
 
 def data_uri(png: bytes) -> str:
@@ -103,6 +104,8 @@ def render_page(page: Page) -> str:
             f'<div class="scroll">{page.summary_html}</div>',
         )
     )
+    if page.tuning_html:
+        sections.append(("tuning", "Tuning", page.tuning_html))
     if len(page.references):
         sections.append(("published", "Published numbers beside measured ones", _references(page.references)))
     sections.append(

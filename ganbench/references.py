@@ -71,26 +71,31 @@ def citation(entry: dict) -> str:
 
 
 def frame(found: list[Match]) -> pd.DataFrame:
-    """One row per published figure and per measured configuration beside it."""
+    """Per metric, every published figure, then this run's configurations once beneath them."""
     rows = []
+    by_metric: dict[str, list[Match]] = {}
     for match in found:
-        rows.append(
-            {
-                "metric": match.label,
-                "entry": match.entry.get("method", match.key),
-                "kind": "published",
-                "value": match.published,
-                "n": "",
-                "source": citation(match.entry),
-                "protocol": match.difference,
-            }
-        )
-        for r in match.measured.itertuples():
-            value = f"{r.mean:.3g}" + (f" ± {r.ci_high - r.mean:.2g} (95% CI)" if r.ci_high == r.ci_high else "")
+        by_metric.setdefault(match.metric, []).append(match)
+    for matches in by_metric.values():
+        for match in matches:
             rows.append(
                 {
                     "metric": match.label,
-                    "entry": f"{r.model}/{r.loss}/{r.stabilisers}",
+                    "entry": match.entry.get("method", match.key),
+                    "kind": "published",
+                    "value": match.published,
+                    "n": "",
+                    "source": citation(match.entry),
+                    "protocol": match.difference,
+                }
+            )
+        for r in matches[0].measured.itertuples():
+            value = f"{r.mean:.3g}" + (f" ± {r.ci_high - r.mean:.2g} (95% CI)" if r.ci_high == r.ci_high else "")
+            settings = f" [{r.settings}]" if getattr(r, "settings", "") else ""
+            rows.append(
+                {
+                    "metric": matches[0].label,
+                    "entry": f"{r.model}/{r.loss}/{r.stabilisers}{settings}",
                     "kind": "measured",
                     "value": value,
                     "n": r.n,

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ganbench import exports, figures, references, tables
+from ganbench import exports, figures, references, tables, tuning_report
 from ganbench.errors import UsageError
 from ganbench.html_report import Page, render_page
 from ganbench.paths import inside_folder, make_folder, write_atomically
@@ -39,7 +39,9 @@ def summarise(stores: list[tuple[Store, str]]) -> exports.Summary:
     values = pd.concat(values, ignore_index=True)
     trials = pd.concat(trials, ignore_index=True)
     keys = ["run", *tables.CONFIG]
-    shown = keys if len(stores) > 1 else tables.CONFIG
+    shown = keys if len(stores) > 1 else list(tables.CONFIG)
+    if not (trials["settings"] != "").any():  # nothing set or tuned: no empty column
+        shown.remove("settings")
     return exports.Summary(tables.aggregate(values, trials, keys), tables.configurations(trials, keys), shown)
 
 
@@ -57,12 +59,14 @@ def render(folder: str | Path, plugins=None) -> Path:
         table = trial_table(store)
         curves = _curves(store)
         found = references.matches(summary.long, _facts(store))
+        tuning = tuning_report.tuning_frame(store)
         files = {
             "results.csv": table.to_csv(),
             "summary.csv": exports.to_csv_wide(summary),
             "summary_long.csv": exports.to_csv_long(summary),
             "summary.tex": exports.to_latex(summary, caption=_caption(store, summary)),
             **{f"curves/{_file_name(column)}.png": png for column, (_, png) in curves.items()},
+            **(_tuning_pictures(store, tuning) if len(tuning) else {}),
             "report.html": _html(store, summary, table, curves, found, plugins),
             "report.md": _markdown(store, summary, table, curves, found),  # last, as the sign it is all there
         }
@@ -161,6 +165,23 @@ def _caption(store: Store, summary: exports.Summary) -> str:
     return text + "one seed per configuration: single values, no interval and no significance test"
 
 
+TUNING_PICTURES = {
+    "curves/tuning-expected-best.png": "expected best score after k configurations",
+    "curves/tuning-scores.png": "every configuration's selection score",
+}
+
+
+def _tuning_pictures(store: Store, frame: pd.DataFrame) -> dict[str, bytes]:
+    curves = tuning_report.expected_best_curves(frame, store.get("tuning")["select"])
+    strips = tuning_report.score_strips(frame)
+    return dict(zip(TUNING_PICTURES, (curves, strips)))
+
+
+def _config_name(r) -> str:
+    settings = f" [{r.settings}]" if getattr(r, "settings", "") else ""
+    return f"{r.model}/{r.loss}/{r.stabilisers}{settings}"
+
+
 def metric_facts(store: Store) -> list[tuple[str, str]]:
     """Per metric, what it recorded of its preparation (extractor, held-out accuracy, why it runs) as text."""
     found = []
@@ -190,7 +211,7 @@ def _file_name(column: str) -> str:
 def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: dict, found: list) -> str:
     manifest = store.get("manifest", {})
     data = store.get("dataset", {})
-    trials = store.frame("trials").sort_values("position")
+    trials = tables.trials_of(store)
     md = _md  # every text from the database is escaped: Markdown renderers pass HTML through
     lines = [
         f"# ganbench run {_code(store.folder.name)}",
@@ -215,6 +236,10 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         _markdown_summary(summary),
         "",
     ]
+    tuning = tuning_report.tuning_frame(store)
+    if len(tuning):
+        lines += tuning_report.summary_lines(store, tuning)
+        lines += [f"![{name}]({path})" for path, name in TUNING_PICTURES.items()] + [""]
     prepared = metric_facts(store)
     if prepared:
         lines += [
@@ -349,7 +374,7 @@ def _trials_html(table: pd.DataFrame) -> str:
 def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: dict, found: list, plugins) -> str:
     folder = store.folder
     manifest, data = store.get("manifest", {}), store.get("dataset", {})
-    trials = store.frame("trials").sort_values("position")
+    trials = tables.trials_of(store)
     scalars, pictures = store.frame("scalars"), store.frame("pictures")
     image_data = str(data.get("shape", "")).startswith("image")
     caption = {r.id: f"{r.model}/{r.loss}/{r.stabilisers} seed {r.seed} ({r.id[:8]})" for r in trials.itertuples()}
@@ -378,11 +403,12 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         own = scalars[scalars["trial_id"] == r.id]
         if len(own):
             training.append((caption[r.id], figures.training_curves(own, caption[r.id])))
-    configs = list(dict.fromkeys(f"{r.model}/{r.loss}/{r.stabilisers}" for r in trials.itertuples()))
+    trials = trials[trials["phase"] != "tune"] if "phase" in trials else trials  # tuning trials: their own section
+    configs = list(dict.fromkeys(_config_name(r) for r in trials.itertuples()))
     samples = pd.DataFrame(index=sorted(trials["seed"].unique()), columns=configs, dtype=object)
     samples.index.name = "seed"
     for r in trials.itertuples():
-        config = f"{r.model}/{r.loss}/{r.stabilisers}"
+        config = _config_name(r)
         picture = _picture_bytes(folder, r.samples)
         if isinstance(picture, bytes):
             samples.at[r.seed, config] = (f"{r.id[:8]}, {r.steps} steps", picture)
@@ -405,6 +431,9 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         interpolations=_interpolations(store, trials, caption, plugins),
         manifest=manifest,
         pixelated=image_data,
+        tuning_html=tuning_report.tuning_html(store, tuning)
+        if len(tuning := tuning_report.tuning_frame(store))
+        else "",
     )
     return render_page(page)
 

@@ -7,31 +7,27 @@ finished trials are kept and only the others run.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import platform
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
-import ganbench
 from ganbench.budget import Budget, check_checkpoints
 from ganbench.errors import UsageError
-from ganbench.grid import check_grid_size, plan_trials, select, stabiliser_sets
-from ganbench.paths import make_folder
+from ganbench.evaluate import choose_metrics
+from ganbench.grid import check_grid_size, plan_trials, select_choices, stabiliser_sets
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
-from ganbench.runlock import LOCK_FILE, RunLock
-from ganbench.store import Store
-from ganbench.timing import TimeSplit, since_start
+from ganbench.settings import Assignment, Setting, check_settings, combinations, label
+from ganbench.timing import since_start
 from ganbench.train import FastPaths
-from ganbench.trial import Session, SessionKey, TrialJob, own_words, run_trial, session
-from ganbench.types import DataOptions, Executor, ExecutorSpec, Interrupted, TrialResult
+from ganbench.trial import Session, SessionKey, TrialJob, own_words, session
+from ganbench.tuning import Tuning
+from ganbench.types import DataOptions, Executor, ExecutorSpec
 
 
 def cache_dir() -> str:
@@ -54,7 +50,11 @@ class RunRequest:
     data: DataOptions = field(default_factory=DataOptions)
     metrics: list[str] | None = None
     metric_options: dict[str, Any] = field(default_factory=dict)
-    hparams: dict[str, Any] = field(default_factory=dict)
+    settings: list[Setting] = field(default_factory=list)  # --set
+    tune: int = 0  # --tune N: N configurations per variant, then the best of each with fresh seeds
+    tune_seed: int = 0  # seeds the Sobol points: the same for every variant with the same space
+    select: str | None = None  # the measurement tuning selects by (None: the metrics' own choice)
+    dry_run: bool = False  # plan and report the plan: metrics are chosen, not prepared
     executor: str | None = None  # None: the one the executor options call for, else the default executor
     executor_options: dict[str, Any] = field(default_factory=dict)
     plugins: PluginOptions = field(default_factory=PluginOptions)
@@ -73,6 +73,7 @@ class PlannedRun:
     executor: Executor  # made (and its options checked) while planning
     start_up_seconds: float = 0.0  # until planning began
     preparation_seconds: float = 0.0  # planning: plugins, data, metrics
+    tuning: Tuning | None = None  # a tuned run: the jobs above are its first phase
 
 
 def resolve_device(name: str) -> str:
@@ -104,30 +105,61 @@ def plan_run(request: RunRequest) -> PlannedRun:
     if request.seeds < 1:
         raise UsageError(f"--seeds {request.seeds}: the number of seeds must be at least 1")
     check_checkpoints(request.checkpoints)
-    device = resolve_device(request.device)
-    key = SessionKey(
+    key = session_key(request)
+    registry = registry_for(request.plugins)
+    registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
+    models = select_choices(registry, "models", request.models)
+    losses = select_choices(registry, "losses", request.losses)
+    stabilisers = stabiliser_sets(registry, request.stabilisers)
+    check_settings(request.settings, registry, models, losses, stabilisers)
+    assignments = grid_points(request.settings)
+    per_variant = request.tune or request.seeds
+    check_grid_size(len(models), len(losses), len(stabilisers) * len(assignments), per_variant)
+    tuning = Tuning.plan(request, registry, models, losses, stabilisers, assignments) if request.tune else None
+    # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
+    executor = choose_executor(registry, request.executor, request.executor_options).factory(request.executor_options)
+    if tuning is not None:
+        key = tuning.selection_key(key)
+    # Data and metrics, prepared once (a local executor reuses them); a dry run prepares no metric.
+    current = prepared_session(dataclasses.replace(key, metrics=("none",)) if request.dry_run else key)
+    shape = current.dataset.shape
+    if tuning is None:
+        planned = plan_trials(registry, shape, models, losses, stabilisers, list(range(request.seeds)), assignments)
+    else:
+        names = list(request.metrics) if request.metrics is not None else None
+        tuning.check_selection(choose_metrics(registry, current.dataset, names, dict(key.metric_options)))
+        planned = tuning.first_phase(registry, shape)
+    jobs, skipped = trial_jobs(request, key, planned)
+    return PlannedRun(
+        request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started, tuning
+    )
+
+
+def session_key(request: RunRequest, metric_options: dict[str, Any] | None = None) -> SessionKey:
+    options = request.metric_options if metric_options is None else metric_options
+    return SessionKey(
         request.plugins,
         request.dataset,
         request.data,
-        device,
+        resolve_device(request.device),
         tuple(request.metrics) if request.metrics is not None else None,
-        tuple(sorted(request.metric_options.items())),
+        tuple(sorted(options.items())),
         request.cache,
     )
-    registry = registry_for(request.plugins)
-    registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
-    models = select(registry, "models", request.models)
-    losses = select(registry, "losses", request.losses)
-    stabilisers = stabiliser_sets(registry, request.stabilisers)
-    check_grid_size(len(models), len(losses), len(stabilisers), request.seeds)  # before a trial is planned
-    # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
-    executor = choose_executor(registry, request.executor, request.executor_options).factory(request.executor_options)
-    current = prepared_session(key)  # data and metrics, prepared once; a local executor reuses them
-    planned = plan_trials(
-        registry, current.dataset.shape, models, losses, stabilisers, list(range(request.seeds)), request.hparams
-    )
+
+
+def grid_points(settings: list[Setting]) -> list[Assignment]:
+    """One assignment per point of the grid the --set axes span, labelled by the values that vary."""
+    axes = {setting: len(setting.values) > 1 for setting in settings}
+    return [Assignment.of(choice, label(choice, axes)) for choice in combinations(settings)]
+
+
+def trial_jobs(
+    request: RunRequest, key: SessionKey, planned: list, first_position: int = 0
+) -> tuple[list[TrialJob], list[tuple[TrialJob, str]]]:
+    """The planned trials as jobs (plain data for any executor), and the skipped ones with their reasons."""
     jobs, skipped = [], []
-    for position, trial in enumerate(planned):
+    for position, trial in enumerate(planned, start=first_position):
         plan = trial.plan
         job = TrialJob(
             plan.model.name,
@@ -141,14 +173,28 @@ def plan_run(request: RunRequest) -> PlannedRun:
             tuple(trial.notes),
             position,
             request.fast,
+            plan.loss_params,
+            trial.settings,
+            trial.phase,
         )
         if trial.skip_reason:
             skipped.append((job, trial.skip_reason))
         else:
             jobs.append(job)
-    return PlannedRun(
-        request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started
-    )
+    return jobs, skipped
+
+
+def final_phase(run: PlannedRun, store) -> PlannedRun:
+    """A tuned run's second phase, once its first is stored: the best of each variant, with fresh seeds."""
+    assert run.tuning is not None
+    key = run.tuning.final_key(run.session_key)
+    current = prepared_session(key)
+    order = sorted([*run.jobs, *(job for job, _ in run.skipped)], key=lambda job: job.position)
+    n = run.tuning.n
+    ids = [[job.id for job in order[i : i + n]] for i in range(0, len(order), n)]
+    planned = run.tuning.second_phase(run.registry, current.dataset.shape, store, ids)
+    jobs, skipped = trial_jobs(run.request, key, planned, first_position=len(order))
+    return dataclasses.replace(run, jobs=jobs, skipped=skipped, session_key=key, tuning=None)
 
 
 def prepared_session(key: SessionKey) -> Session:
@@ -184,205 +230,3 @@ def choose_executor(registry: Registry, name: str | None, options: dict[str, Any
             "no installed executor is the default; choose one with --executor (see `ganbench list executors`)"
         )
     return wanted[0]
-
-
-def manifest(run: PlannedRun) -> dict[str, Any]:
-    device = run.session_key.device
-    versions = {"ganbench": ganbench.__version__, "python": platform.python_version(), "torch": torch.__version__}
-    for package in ("torchvision", "torch_fidelity", "pluggy", "pandas", "numpy"):
-        try:
-            versions[package] = __import__(package).__version__
-        except Exception:
-            pass
-    return {
-        "command": run.request.command,
-        "versions": versions,
-        "device": torch.cuda.get_device_name(torch.device(device))
-        if device.startswith("cuda")
-        else f"{device} ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)",
-        "platform": platform.platform(),
-        "plugins": [vars(p) for p in run.registry.plugins.loaded],
-        "plugin_failures": [str(f) for f in run.registry.plugins.failures],
-        "git_revision": _git_revision(),
-    }
-
-
-def _git_revision() -> str | None:
-    try:
-        return (
-            subprocess.run(
-                ["git", "rev-parse", "HEAD"],
-                cwd=Path(ganbench.__file__).parent,
-                capture_output=True,
-                text=True,
-                timeout=5,
-            ).stdout.strip()
-            or None
-        )
-    except Exception:
-        return None
-
-
-@contextmanager
-def run_folder(run: PlannedRun) -> Iterator[Store]:
-    """The run folder (open_run_folder), held by this process until the block ends, however it ends.
-
-    A second `ganbench run` on the folder meanwhile is refused in one line naming this process
-    (ganbench.runlock), so no trial is trained twice; the store is closed and the lock released
-    on the way out, on Ctrl-C and on errors too.
-    """
-    lock = RunLock(run.request.out)
-    store = open_run_folder(run, lock)
-    try:
-        yield store
-    finally:
-        store.close()
-        lock.release()
-
-
-def open_run_folder(run: PlannedRun, lock: RunLock | None = None) -> Store:
-    """Create or reopen the run folder; a folder holding a different grid, or the same over other data, is refused.
-
-    With a lock, the folder is locked before its database is touched (and unlocked again if refused).
-    """
-    out = run.request.out
-    grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
-    fingerprint = session(run.session_key).dataset.fingerprint()  # hashes every sample held in memory: once
-    resuming = (out / "results.sqlite").exists()
-    if not resuming and out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
-        raise UsageError(f"--out {out} exists and is not a ganbench run folder; choose an empty or new folder")
-    make_folder(out)
-    if lock is not None:
-        lock.acquire()
-    store = None
-    try:
-        store = Store(out)
-        if resuming:
-            _check_same_run(store, run, grid, fingerprint)
-        _record_run_facts(store, run, grid, fingerprint)
-    except BaseException:
-        if store is not None:
-            store.close()
-        if lock is not None:
-            lock.release()
-        raise
-    return store
-
-
-def _check_same_run(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
-    """A resume: the same grid over the same samples; else refused, and the folder left as it was."""
-    out = run.request.out
-    if store.get("grid") == grid:
-        # The same names over other samples (a folder that gained files) is another experiment.
-        earlier = store.get("dataset", {}).get("fingerprint")
-        if earlier not in (None, fingerprint):
-            raise UsageError(
-                f"--out {out} was run on other data: {run.request.dataset} has changed since "
-                f"(fingerprint {earlier}, now {fingerprint}); choose a new --out"
-            )
-        return
-    if store.get("grid") is not None or store.finished_ids():
-        raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
-    # else: killed while the folder was being created; start it again
-
-
-def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
-    """What every report states about the run; written again on a resume (how data was read may differ)."""
-    data = session(run.session_key).dataset
-    store.set("grid", grid)
-    store.set("metric_info", session(run.session_key).evaluator.facts(run.request.metric_options))
-    store.set("budget", str(run.request.budget))
-    store.set("checkpoints", run.request.checkpoints)
-    store.set(
-        "dataset",
-        {
-            "name": run.request.dataset,
-            "shape": str(data.shape),
-            "samples": len(data),
-            "modes": len(data.modes) if data.modes is not None else None,
-            "classes": data.num_classes or None,
-            "source": data.source,
-            "loading": data.loading,
-            "fingerprint": fingerprint,
-        },
-    )
-
-
-def execute(
-    run: PlannedRun,
-    store: Store,
-    *,
-    on_log: Callable[[TrialJob], Any] | None = None,
-    on_result: Callable[[TrialJob, TrialResult], None] = lambda job, result: None,
-    fail_fast: bool = False,
-) -> list[TrialResult]:
-    """Run the trials not yet finished in the folder; each result is stored as soon as it arrives.
-
-    Ctrl-C: the interrupted trials are stored with status 'interrupted' (an in-process trial comes
-    back from run_trial as one, a remote executor raises types.Interrupted naming those in flight),
-    then KeyboardInterrupt goes on up; finished trials are already stored.
-    """
-    store.set("manifest", manifest(run))
-    finished = store.finished_ids()
-    for job, reason in run.skipped:
-        if job.id not in finished:
-            store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
-    pending = [job for job in run.jobs if job.id not in finished]
-    by_id = {job.id: job for job in pending}
-    results: list[TrialResult] = []
-
-    def keep(result: TrialResult) -> None:
-        job = by_id[result.id]
-        store.record(_trial_row(job), result, [*job.notes, *result.notes])
-        results.append(result)
-        on_result(job, result)
-
-    started = time.perf_counter()
-    stream = run.executor.run(pending, run_trial, on_log)
-    try:
-        for result in stream:
-            keep(result)
-            if result.status == "interrupted":
-                raise KeyboardInterrupt
-            if fail_fast and result.status != "done":
-                break
-    except Interrupted as stopped:
-        for result in stopped.results:
-            keep(result)
-        raise
-    except KeyboardInterrupt:  # Ctrl-C landed here, between results: the executor says what was in flight
-        for result in _in_flight(stream):
-            keep(result)
-        raise
-    finally:
-        close = getattr(stream, "close", None)
-        if close:  # stops a pool or Ray tasks still running (--fail-fast, Ctrl-C)
-            close()
-        split = TimeSplit(
-            run.start_up_seconds,
-            run.preparation_seconds,
-            time.perf_counter() - started,
-            sum(r.usage.seconds for r in results),
-            sum(r.eval_seconds for r in results),
-            len(results),
-        )
-        store.set("time_split", split.to_dict())
-    return results
-
-
-def _in_flight(stream) -> list[TrialResult]:
-    """Throw Ctrl-C into a suspended executor: one running trials elsewhere answers with Interrupted."""
-    throw = getattr(stream, "throw", None)
-    if throw is None:
-        return []
-    try:
-        throw(KeyboardInterrupt())
-    except Interrupted as stopped:
-        return stopped.results
-    except (KeyboardInterrupt, StopIteration):  # in-process executors: nothing elsewhere
-        return []
-    return []
-
-
-def _trial_row(job: TrialJob) -> dict[str, Any]:
-    return {"id": job.id, "position": job.position, **job.config()}

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ganbench.errors import UsageError
+from ganbench.latents import eval_mode, sampler
 from ganbench.paths import inside_folder
 from ganbench.pictures import image_grid_png, scatter_png
 from ganbench.store import Store
@@ -61,8 +62,7 @@ def load_generator(store: Store, trial: dict, registry) -> Saved:
         raise UsageError(f"trial {trial['id']} ({trial['status']}) has no saved generator")
     config = json.loads(trial["config"])
     model = registry.get("models", config["model"])  # unknown: a UsageError naming the choices
-    values = {k: tuple(v) if k == "betas" else v for k, v in config.get("hparams", {}).items()}
-    hparams = HParams(**values)
+    hparams = HParams.from_dict(config.get("hparams", {}))
     shape = parse_shape(store.get("dataset", {}).get("shape", ""))
     generator = model.generator(shape, hparams)
     state = _saved_weights(store, trial)
@@ -123,6 +123,22 @@ def samples_png(saved: Saved, n: int = 64, seed: int = 0, modes: torch.Tensor | 
     if saved.shape.kind == "image":
         return image_grid_png(x, columns=8, scale=max(1, 64 // saved.shape.size))
     return scatter_png(x, modes, title=f"{n} samples")
+
+
+@torch.no_grad()
+def as_evaluated(saved: Saved, metric: str, n: int) -> torch.Tensor:
+    """The first n samples the metric ``metric`` scored for this trial: its latent stream (ganbench.latents),
+    the trial's seed, G in eval mode; with the saved weights, those of the last checkpoint."""
+    sample = sampler(saved.generator, saved.z_dim, int(saved.trial["seed"]), metric)
+    with eval_mode(saved.generator):
+        return sample(n)
+
+
+def as_evaluated_png(saved: Saved, metric: str, n: int, modes: torch.Tensor | None = None) -> bytes:
+    x = as_evaluated(saved, metric, n)
+    if saved.shape.kind == "image":
+        return image_grid_png(x, columns=8, scale=max(1, 64 // saved.shape.size))
+    return scatter_png(x, modes, title=f"{n} samples {metric} scored")
 
 
 @torch.no_grad()

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -39,7 +39,10 @@ CREATE INDEX IF NOT EXISTS scalars_trial ON scalars (trial_id);
 CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
 #: columns added after the first release, per table: an older database gains them (empty) when opened
-ADDED_COLUMNS = {"trials": (("data_wait_share", "REAL"),), "metrics": (("header", "TEXT"),)}
+ADDED_COLUMNS = {
+    "trials": (("data_wait_share", "REAL"), ("settings", "TEXT"), ("phase", "TEXT")),
+    "metrics": (("header", "TEXT"),),
+}
 ADDED_TRIAL_COLUMNS = ADDED_COLUMNS["trials"]
 
 
@@ -162,6 +165,8 @@ class Store:
                 "images_per_s": result.images_per_s,
                 "peak_memory_mb": result.peak_memory_mb,
                 "data_wait_share": result.data_wait_share,
+                "settings": trial.get("settings", ""),
+                "phase": trial.get("phase", ""),
                 "samples": samples,
                 "generator": generator,
             }

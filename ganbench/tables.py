@@ -10,6 +10,7 @@ marked with it as tied. With one seed there is no interval and no test, and noth
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -18,8 +19,32 @@ from scipy import stats
 
 from ganbench.store import Store
 
-IDENTITY = ["model", "loss", "stabilisers", "seed"]
-CONFIG = ["model", "loss", "stabilisers"]
+CONFIG = ["model", "loss", "stabilisers", "settings"]  # settings: what --set or --tune chose ("" when nothing)
+IDENTITY = [*CONFIG, "seed"]
+
+
+def trials_of(store: Store) -> pd.DataFrame:
+    """The trials table in position order, with the columns older databases lack filled in."""
+    trials = store.frame("trials").sort_values("position")
+    for column in ("settings", "phase"):
+        trials[column] = trials[column].fillna("") if column in trials else ""
+    return trials
+
+
+def varying_hparams(trials: pd.DataFrame) -> pd.DataFrame:
+    """The hyper-parameters (and components' own parameters) that differ between a run's trials, by trial id."""
+    rows = {}
+    for trial_id, text in zip(trials["id"], trials["config"]):
+        config = json.loads(text)
+        hparams = dict(config.get("hparams", {}))
+        values = {k: v for k, v in hparams.items() if k != "model_params"}
+        values |= hparams.get("model_params", {}) | config.get("loss_params", {})
+        rows[trial_id] = {k: str(v) if isinstance(v, list) else v for k, v in values.items()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    varying = [c for c in frame.columns if frame[c].astype(str).nunique(dropna=False) > 1]
+    return frame[varying]
+
+
 CONFIDENCE = 0.95
 ALPHA = 0.05
 
@@ -69,10 +94,17 @@ def metric_info(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def trial_table(store: Store) -> pd.DataFrame:
     """One row per trial: identity, status, final metrics, throughput, the budget used and why it stopped."""
-    trials = store.frame("trials").sort_values("position").set_index("id")
+    trials = trials_of(store).set_index("id")
     metrics = store.frame("metrics")
     info = metric_info(metrics)
     table = trials[IDENTITY + ["status"]].copy()
+    if not (table["settings"] != "").any():
+        table = table.drop(columns="settings")
+    if (trials["phase"] != "").any():
+        table.insert(0, "phase", trials["phase"])
+    varying = varying_hparams(trials.reset_index()) if len(trials) else pd.DataFrame()
+    for column in varying.columns:
+        table[column] = varying[column]
     finals = final_metrics(metrics)
     for column in finals.columns:
         table[info.loc[column, "label"]] = finals[column]
@@ -93,7 +125,8 @@ def final_values(store: Store, run: str | None = None) -> tuple[pd.DataFrame, pd
 
     ``values`` columns: run, model, loss, stabilisers, seed, trial, metric, label, value, higher_is_better.
     """
-    trials = store.frame("trials").sort_values("position")
+    trials = trials_of(store)
+    trials = trials[trials["phase"] != "tune"]  # a tuning trial chose a configuration; it is no contestant
     metrics = store.frame("metrics")
     info = metric_info(metrics)
     run = run if run is not None else store.folder.name

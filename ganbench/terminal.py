@@ -108,6 +108,9 @@ def print_table(folder: Path) -> None:
         store.close()
     table = Table(title="ganbench results", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     # The terminal gets the comparison; bookkeeping columns stay in report.md and results.csv.
+    tuning = frame["phase"] == "tune" if "phase" in frame else None
+    if tuning is not None:  # the tuning trials chose the final ones: report.md lists them, the terminal does not
+        frame = frame[~tuning].drop(columns="phase")
     shown = frame.drop(columns=[c for c in TERMINAL_HIDDEN if c in frame.columns]).reset_index(drop=True)
     short = {c: str(c).split(" (")[0] for c in shown.columns}
     clashes = {name for name in short.values() if list(short.values()).count(name) > 1}
@@ -124,6 +127,8 @@ def print_table(folder: Path) -> None:
     for _, row in shown.iterrows():
         table.add_row(*(_cell(column, value) for column, value in row.items()))
     console.print(table)
+    if tuning is not None and tuning.any():
+        console.print(f"{int(tuning.sum())} tuning trials chose these configurations: see Tuning in report.md")
     bound = int((frame["data wait %"] > 100 * DATA_BOUND).sum())  # NaN (no finished training) is not above
     if bound:  # their steps/s measure the data loader: say so where the table is read
         console.print(

@@ -7,7 +7,7 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -50,6 +50,7 @@ class Setup:
     fast: FastPaths = FastPaths()
     scaler_g: torch.amp.GradScaler | None = None
     scaler_d: torch.amp.GradScaler | None = None
+    loss_params: dict = field(default_factory=dict)  # the loss's own parameters, as keywords
 
     def autocast(self):
         device = next(self.generator.parameters()).device.type
@@ -106,7 +107,9 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     scalers = (
         (torch.amp.GradScaler(device.type), torch.amp.GradScaler(device.type)) if fast.amp == "fp16" else (None, None)
     )
-    return Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
+    setup = Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
+    setup.loss_params = dict(plan.loss_params)
+    return setup
 
 
 def train(
@@ -127,6 +130,7 @@ def train(
     rng = torch.Generator(device).manual_seed(setup.seed)  # data and latents; stabilisers use the global RNG
     targets = [t for t in (s.real_target() for s in stabilisers) if t is not None]
     label = {"real_target": targets[0]} if targets and loss.uses_labels else {}
+    params = setup.loss_params
     batch = hp.batch_size
 
     def critic_view(x: torch.Tensor, progress: float) -> torch.Tensor:
@@ -150,7 +154,7 @@ def train(
                     with torch.no_grad():
                         fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
                     real_scores, fake_scores_d = D(real), D(fake)
-                    loss_d = loss.d_loss(real_scores, fake_scores_d, **label)
+                    loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params)
                     for stabiliser in stabilisers:
                         penalty = stabiliser.d_penalty(D, real, fake)
                         if penalty is not None:
@@ -166,7 +170,7 @@ def train(
                 fake_scores = D(fake)
                 with torch.no_grad():
                     real_for_g = D(real) if loss.g_uses_real else None
-                loss_g = loss.g_loss(fake_scores, real_for_g)
+                loss_g = loss.g_loss(fake_scores, real_for_g, **params)
                 for stabiliser in stabilisers:
                     loss_g = stabiliser.g_loss(D, real, fake, loss_g)
             optimiser_step(setup.opt_g, loss_g, setup.scaler_g)

@@ -99,9 +99,15 @@ class TrialJob:
     notes: tuple[str, ...] = ()
     position: int = 0
     fast: FastPaths = FastPaths()
+    loss_params: tuple[tuple[str, Any], ...] = ()
+    settings: str = ""  # what --set or --tune chose, as the table shows it
+    phase: str = ""  # "tune" or "final" in a tuned run
 
     def config(self) -> dict[str, Any]:
+        """What the trial measures; keys that are empty for most runs are left out, so old ids stand."""
+        extra = {"loss_params": dict(self.loss_params), "settings": self.settings, "phase": self.phase}
         return {
+            **{key: value for key, value in extra.items() if value},
             "model": self.model,
             "loss": self.loss,
             "stabilisers": "+".join(map(str, self.stabilisers)) or "none",
@@ -232,6 +238,7 @@ def plan_for(job: TrialJob, current: Session) -> TrialPlan:
         job.seed,
         model.hparams.replace(**_hparams(job.hparams)),
         current.dataset.shape,
+        job.loss_params,
     )
 
 

@@ -12,11 +12,11 @@ CONTRACT = {"ganbench", "ganbench.hookspecs", "ganbench.types", "ganbench.errors
 ENGINE = {
     "ganbench.plugins", "ganbench.registry", "ganbench.grid", "ganbench.budget", "ganbench.ledger",
     "ganbench.train", "ganbench.evaluate", "ganbench.trial", "ganbench.runner", "ganbench.timing",
-    "ganbench.pictures", "ganbench.latents", "ganbench.settings", "ganbench.search", "ganbench.experiment", "ganbench.paths", "ganbench.runlock",
+    "ganbench.pictures", "ganbench.latents", "ganbench.settings", "ganbench.search", "ganbench.experiment", "ganbench.choices", "ganbench.tuning", "ganbench.runfolder", "ganbench.dispatch", "ganbench.paths", "ganbench.runlock",
 }  # fmt: skip
 RESULTS = {
     "ganbench.store", "ganbench.tables", "ganbench.exports", "ganbench.figures", "ganbench.references",
-    "ganbench.sampling", "ganbench.html_report", "ganbench.report",
+    "ganbench.sampling", "ganbench.html_report", "ganbench.report", "ganbench.tuning_report",
 }  # fmt: skip
 AUTHORING = {"ganbench.scaffold", "ganbench.conformance", "ganbench.testing"}
 COMMAND_LINE = {"ganbench.cli", "ganbench.commands", "ganbench.terminal"}
@@ -26,7 +26,14 @@ ALLOWED = {
     # plugins/registry rebuild saved generators; pictures and timing draw and state what the engine recorded
     "results": CONTRACT
     | RESULTS
-    | {"ganbench.plugins", "ganbench.registry", "ganbench.pictures", "ganbench.timing", "ganbench.latents"}
+    | {
+        "ganbench.plugins",
+        "ganbench.registry",
+        "ganbench.pictures",
+        "ganbench.timing",
+        "ganbench.latents",
+        "ganbench.search",
+    }
     | {"ganbench.paths"},  # reports read only inside their run folder, and write files whole
     "authoring": CONTRACT | ENGINE | AUTHORING,
     "command line": CONTRACT | ENGINE | RESULTS | AUTHORING | COMMAND_LINE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ganbench import runner
+from ganbench import dispatch
 from ganbench.cli import main
 from ganbench.errors import UsageError
 from ganbench.runlock import LOCK_FILE, RunLock, check_free
@@ -74,7 +74,7 @@ def test_the_lock_is_released_when_the_run_ends_and_when_it_fails(tmp_path, monk
         assert (out / LOCK_FILE).is_file()  # held while the trials run
         raise RuntimeError("an executor that breaks")
 
-    monkeypatch.setattr(runner, "execute", fails)
+    monkeypatch.setattr(dispatch, "execute", fails)
     with pytest.raises(RuntimeError, match="an executor that breaks"):
         main(short_run(out))
     assert not (out / LOCK_FILE).exists()

@@ -6,7 +6,8 @@ from ganbench.budget import Budget
 from ganbench.errors import UsageError
 from ganbench.plugins import PluginOptions
 from ganbench.registry import registry_for
-from ganbench.runner import RunRequest, choose_executor, open_run_folder, plan_run
+from ganbench.runfolder import open_run_folder
+from ganbench.runner import RunRequest, choose_executor, plan_run
 
 BUILTINS = PluginOptions(external=False)
 

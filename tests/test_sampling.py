@@ -97,3 +97,29 @@ def test_an_unknown_trial_is_one_line_and_exit_2(run_dir, tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no trial 'nosuch'" in err and not (tmp_path / "x.png").exists()
+
+
+def test_as_evaluated_draws_exactly_the_samples_a_metric_scored(tmp_path, capsys):
+    import recording_plugin
+
+    recording_plugin.SCORED.clear()
+    out = tmp_path / "run"
+    arguments = ["--plugin", "toy_plugin", "--plugin", "recording_plugin", "run", "--models", "toy-mlp"]
+    arguments += ["--losses", "toy-ns", "--dataset", "toy-line", "--budget", "12steps", "--checkpoints", "2"]
+    assert main([*arguments, "--metrics", "recording,mean-gap", "--out", str(out)]) == 0
+    store = Store.open_existing(out)
+    try:
+        trial = store.frame("trials").iloc[0].to_dict()
+        registry = registry_for(PluginOptions(modules=("toy_plugin", "recording_plugin")))
+        saved = sampling.load_generator(store, trial, registry)
+    finally:
+        store.close()
+    last = recording_plugin.SCORED[-1]  # the last checkpoint, scored with the weights that were saved
+    assert torch.equal(sampling.as_evaluated(saved, "recording", recording_plugin.N), last)
+    assert not torch.equal(recording_plugin.SCORED[0], last)  # G changed between the checkpoints
+    png = tmp_path / "scored.png"
+    argv = ["--plugin", "toy_plugin", "--plugin", "recording_plugin", "sample", str(out), "--trial", trial["id"][:6]]
+    assert main([*argv, "--as-evaluated", "recording", "-n", "64", "--out", str(png)]) == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert main([*argv, "--as-evaluated", "fid", "--out", str(png)]) == 2
+    assert "the run evaluated mean-gap, recording" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from ganbench.commands import authoring, listing, results, run
 
 COMMANDS = {
     "run": run.run,
+    "rerun": run.rerun,
     "list": listing.list_components,
     "plugins": listing.list_plugins,
     "report": results.report,

@@ -50,15 +50,35 @@ def sample(args, plugins: PluginOptions) -> int:
         saved = sampling.load_generator(store, trial, registry_for(plugins))
     finally:
         store.close()
-    if args.interpolate:
+    if args.as_evaluated:
+        evaluated = store_metric_names(args.run_dir)
+        if args.as_evaluated not in evaluated:
+            raise UsageError(
+                f"--as-evaluated {args.as_evaluated}: the run evaluated {', '.join(evaluated) or 'no metric'}"
+            )
+        png = sampling.as_evaluated_png(saved, args.as_evaluated, args.n)
+    elif args.interpolate:
         png = sampling.interpolation_png(saved, seed=args.seed)
     else:
         png = sampling.samples_png(saved, args.n, args.seed)
     make_folder(args.out.parent)
     write_atomically(args.out, png)
     what = "interpolation" if args.interpolate else f"{args.n} samples"
+    if args.as_evaluated:
+        what += f", the first {args.as_evaluated} scored"
     say(f"wrote {args.out} ({what} from trial {trial['id']})")
     return 0
+
+
+def store_metric_names(folder: Path) -> list[str]:
+    """The metrics a run evaluated (by the names their latent streams are seeded with)."""
+    from ganbench.store import Store
+
+    store = Store.open_existing(folder)
+    try:
+        return sorted(store.get("metric_info", {}))
+    finally:
+        store.close()
 
 
 def write_or_print(text: str, out: Path | None) -> None:

@@ -14,7 +14,8 @@ from ganbench.grid import option_list, repeated_names
 from ganbench.paths import check_out_folder
 from ganbench.plugins import PluginOptions
 from ganbench.runlock import check_free
-from ganbench.terminal import RESUME_HINT, RunProgress, console, errors, print_table, warn, warn_failures
+from ganbench.settings import parse_setting
+from ganbench.terminal import RESUME_HINT, RunProgress, console, errors, print_table, say, warn, warn_failures
 from ganbench.train import FastPaths
 from ganbench.types import DataOptions
 
@@ -50,6 +51,11 @@ def request_from(args, plugins: PluginOptions):
         device=args.device,
         data=DataOptions(args.data_root, args.image_size, not args.no_download, workers=args.data_workers),
         metrics=_list_option("--metrics", args.metrics, None),
+        settings=[parse_setting(text) for text in args.set or []],
+        tune=_tune(args.tune),
+        tune_seed=args.tune_seed,
+        select=args.select,
+        dry_run=args.dry_run,
         # Options that plugins added (ganbench_add_options), by where their values go.
         metric_options=args.plugin_options.values(args, "metric"),
         executor=args.executor,
@@ -58,6 +64,12 @@ def request_from(args, plugins: PluginOptions):
         command=args.command_line,
         fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
     )
+
+
+def _tune(value: int | None) -> int:
+    if value is not None and value < 1:
+        raise UsageError(f"--tune {value}: give the number of configurations every variant tries, at least 1")
+    return value or 0
 
 
 def _list_option(option: str, value: str | None, default: list[str] | None) -> list[str] | None:
@@ -76,28 +88,29 @@ def warn_repeated(args) -> None:
 
 def run(args, plugins: PluginOptions) -> int:
     from ganbench import report
-    from ganbench.runner import execute, plan_run, run_folder
+    from ganbench.dispatch import execute
+    from ganbench.runfolder import run_folder
+    from ganbench.runner import final_phase, plan_run
 
     request = request_from(args, plugins)
     with console.status("loading plugins, data and metrics (a feature network is trained once per data set)"):
         planned = plan_run(request)
     warn_failures(planned.registry)
     warn_repeated(args)  # once the request is known to be good: bad input stays one line
+    if request.dry_run:
+        print_plan(planned)
+        return 0
     stopped = False
     with run_folder(planned) as store:  # held by this process until the report is written
-        kept = len(store.finished_ids() & {job.id for job in planned.jobs})
-        total = len(planned.jobs) - kept
-        console.print(
-            f"[bold]ganbench[/] {len(planned.jobs)} trials ({total} to run, {kept} kept from an earlier run, "
-            f"{len(planned.skipped)} skipped) on {escape(request.dataset)}, budget {request.budget} each, "
-            f"device {planned.session_key.device} -> {escape(str(request.out))}",
-            highlight=False,
-        )
-        with RunProgress(request.budget, total) as progress:
-            try:
-                execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=args.fail_fast)
-            except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
-                stopped = True
+        write_experiment(args, request, plugins)
+        try:
+            run_phase(planned, store, execute, args.fail_fast)
+            if planned.tuning is not None:
+                with console.status("choosing the best configuration of every variant"):
+                    final = final_phase(planned, store)
+                run_phase(final, store, execute, args.fail_fast)
+        except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
+            stopped = True
         path = report.render(request.out, plugins=plugins)
     print_table(request.out)
     console.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
@@ -105,3 +118,84 @@ def run(args, plugins: PluginOptions) -> int:
         errors.print(RESUME_HINT, markup=False)
         return 130
     return 0
+
+
+def run_phase(planned, store, execute, fail_fast: bool) -> None:
+    request = planned.request
+    kept = len(store.finished_ids() & {job.id for job in planned.jobs})
+    total = len(planned.jobs) - kept
+    phase = "tuning: " if planned.tuning is not None else ""
+    console.print(
+        f"[bold]ganbench[/] {phase}{len(planned.jobs)} trials ({total} to run, {kept} kept from an earlier run, "
+        f"{len(planned.skipped)} skipped) on {escape(request.dataset)}, budget {request.budget} each, "
+        f"device {planned.session_key.device} -> {escape(str(request.out))}",
+        highlight=False,
+    )
+    with RunProgress(request.budget, total) as progress:
+        execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=fail_fast)
+
+
+def write_experiment(args, request, plugins: PluginOptions) -> None:
+    """The run folder keeps the whole experiment, resolved, so `ganbench rerun` gives the same trial ids."""
+    from ganbench import experiment
+
+    values = experiment.resolved(
+        vars(args),
+        models=request.models,
+        losses=request.losses,
+        stabilisers=request.stabilisers,
+        dataset=request.dataset,
+        seeds=request.seeds,
+        budget=str(request.budget),
+        checkpoints=request.checkpoints,
+        plugins=list(plugins.modules) or None,
+    )
+    comment = f"The experiment of this run folder: `ganbench rerun {request.out}` runs it again.\n{request.command}"
+    experiment.write(request.out / experiment.FILE, values, comment)
+
+
+def print_plan(planned) -> None:
+    """--dry-run: what would train, what would be skipped and why, and for a time budget how long it takes."""
+    request = planned.request
+    rows = [(job, "") for job in planned.jobs] + [(job, reason) for job, reason in planned.skipped]
+    for job, reason in sorted(rows, key=lambda row: row[0].position):
+        name = f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}"
+        extra = f" [{job.settings}]" if job.settings else ""
+        say(f"  {'skip' if reason else 'run '} {name} seed {job.seed}{extra}" + (f": {reason}" if reason else ""))
+    tuning = planned.tuning
+    phases = ""
+    if tuning is not None:
+        variants = len(tuning.variants)
+        phases = (
+            f" (phase 1: {variants} variants x {tuning.n} configurations, selected by {tuning.select}; "
+            f"then phase 2: the best of each x {request.seeds} seeds = {variants * request.seeds} more)"
+        )
+    say(
+        f"ganbench --dry-run: {len(planned.jobs)} trials to run, {len(planned.skipped)} skipped{phases}; nothing written"
+    )
+    if request.budget.unit == "seconds":
+        workers = int(request.executor_options.get("workers") or 1)
+        total = len(planned.jobs) + (len(tuning.variants) * request.seeds if tuning else 0)
+        hours = request.budget.amount * total / workers / 3600
+        say(f"training alone takes at least {hours:.2f} h ({request.budget} x {total} trials / {workers} workers)")
+
+
+def rerun(args, plugins: PluginOptions) -> int:
+    """`ganbench rerun RUN_DIR`: the folder's experiment.toml as --config, into a new folder (or --out)."""
+    from ganbench import cli, experiment
+
+    source = args.run_dir / experiment.FILE
+    if not source.is_file():
+        raise UsageError(f"{args.run_dir} is not a ganbench run folder with an experiment: it has no {experiment.FILE}")
+    out = args.out or next_free(args.run_dir)
+    kept = experiment.read(source, None)  # only its --plugin modules are read here; run checks the rest
+    modules = [flag for module in kept.get("plugins", []) for flag in ("--plugin", module)]
+    return cli.main([*modules, "run", "--config", str(source), "--out", str(out)])
+
+
+def next_free(folder: Path) -> Path:
+    for attempt in range(1, 1000):
+        candidate = folder.with_name(f"{folder.name}-rerun{attempt if attempt > 1 else ''}")
+        if not candidate.exists():
+            return candidate
+    raise UsageError(f"{folder}: a thousand reruns exist already; give --out")

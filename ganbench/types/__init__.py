@@ -39,6 +39,7 @@ from ganbench.types.models import Critic, HParams, ModelSpec
 from ganbench.types.options import RunOptions, whole_number
 from ganbench.types.plans import StabiliserChoice, TrialPlan
 from ganbench.types.records import Record, normalise_name
+from ganbench.types.search import IntRange, LogUniform, OneOf, Uniform
 from ganbench.types.stabilisers import Stabiliser, StabiliserSpec
 from ganbench.types.streaming import StreamedDataset
 
@@ -56,6 +57,8 @@ __all__ = [
     "Executor",
     "ExecutorSpec",
     "HParams",
+    "IntRange",
+    "LogUniform",
     "Interrupted",
     "LossSpec",
     "Measurement",
@@ -63,6 +66,7 @@ __all__ = [
     "MetricContext",
     "MetricSpec",
     "ModelSpec",
+    "OneOf",
     "Record",
     "RunOptions",
     "Scalar",
@@ -72,6 +76,7 @@ __all__ = [
     "StreamedDataset",
     "TrialPlan",
     "TrialResult",
+    "Uniform",
     "Usage",
     "interrupted_result",
     "normalise_name",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -28,4 +29,7 @@ class LossSpec(Record):
     # Properties the loss needs from the model or a stabiliser, e.g. {"lipschitz"};
     # trials without them still run, and the table notes what is missing.
     requires: frozenset[str] = frozenset()
+    # The loss's own parameters (name -> default): passed to d_loss and g_loss as keywords when set.
+    params: Mapping[str, Any] = field(default_factory=dict)
+    search_space: Mapping[str, Any] = field(default_factory=dict)  # param -> range, for --tune
     source: str = ""

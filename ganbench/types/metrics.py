@@ -115,4 +115,8 @@ class MetricSpec(Record):
     # The names of the Measurements it reports: lets `ganbench check-plugin` catch a name another
     # metric reports too (the results table has one column per name). () for "not declared".
     measures: tuple[str, ...] = ()
+    # What `--tune` selects configurations by, when this metric runs: one of its measurements, and a
+    # priority among the run's metrics that offer one (FID's 3 beats class coverage's 1).
+    tuning_score: str = ""
+    tuning_priority: int = 0
     source: str = ""

@@ -25,12 +25,26 @@ class HParams:
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     n_critic: int = 1  # discriminator updates per generator update
+    # Values of the model's own parameters (ModelSpec.params) that a run sets; the builders read
+    # them with a default: ``hp.model_params.get("width", 64)``.
+    model_params: dict[str, Any] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> HParams:
         return dataclasses.replace(self, **changes)
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """As a trial records it; model_params only when set, so trials that set none keep their ids."""
+        values = dataclasses.asdict(self)
+        if not values["model_params"]:
+            del values["model_params"]
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> HParams:
+        """Back from a trial's record (JSON turned the betas into a list)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        given: dict[str, Any] = {k: tuple(v) if k == "betas" else v for k, v in values.items() if k in known}
+        return cls(**given)
 
 
 class Critic(nn.Module):
@@ -72,6 +86,11 @@ class ModelSpec(Record):
     incompatible_losses: Mapping[str, str] = field(default_factory=dict)
     # Properties the model guarantees, e.g. {"lipschitz"} for a clipped critic.
     provides: frozenset[str] = frozenset()
+    # The model's own parameters (name -> default, typed by it), set with --set dcgan.width=32.
+    params: Mapping[str, Any] = field(default_factory=dict)
+    # Ranges `--tune` searches, keyed like --set (``lr``, ``beta1``, ``n_critic``, a param's name):
+    # see ganbench.types.search. Empty: the model cannot be tuned.
+    search_space: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
 
     def supports(self, shape: DataShape) -> str | None:

@@ -31,6 +31,7 @@ class TrialPlan:
     seed: int
     hparams: HParams
     data_shape: DataShape
+    loss_params: tuple[tuple[str, Any], ...] = ()  # the loss's own parameters that the run sets
 
     @property
     def stabiliser_label(self) -> str:

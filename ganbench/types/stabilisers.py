@@ -71,4 +71,5 @@ class StabiliserSpec(Record):
 
     factory: Callable[..., Stabiliser]
     params: Mapping[str, Any] = field(default_factory=dict)  # name -> default (its type is the param's)
+    search_space: Mapping[str, Any] = field(default_factory=dict)  # param -> range, for --tune
     source: str = ""

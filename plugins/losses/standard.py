@@ -64,12 +64,12 @@ def wasserstein_g_loss(fake: torch.Tensor, real: torch.Tensor | None = None) -> 
 # --------------------------------------------------------------------------- hinge
 
 
-def hinge_d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    """D is only pushed while real scores are below 1 or fake scores above -1."""
-    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+def hinge_d_loss(real: torch.Tensor, fake: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
+    """D is only pushed while real scores are below the margin or fake scores above -margin."""
+    return F.relu(margin - real).mean() + F.relu(margin + fake).mean()
 
 
-def hinge_g_loss(fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+def hinge_g_loss(fake: torch.Tensor, real: torch.Tensor | None = None, margin: float = 1.0) -> torch.Tensor:
     return -fake.mean()
 
 
@@ -124,6 +124,7 @@ def specs() -> list[LossSpec]:
         LossSpec(
             name="hinge",
             description="hinge loss: D minimises relu(1 - real) + relu(1 + fake), G maximises D(G(z))",
+            params={"margin": 1.0},  # Lim & Ye 2017 use 1; with a free critic scale it is only a unit
             d_loss=hinge_d_loss,
             g_loss=hinge_g_loss,
             source="Lim & Ye 2017, Geometric GAN (arXiv:1705.02894); Miyato et al. 2018, "

@@ -35,6 +35,8 @@ def ganbench_metrics():
     return [
         MetricSpec(
             name="fid",
+            tuning_score="fid",
+            tuning_priority=3,
             description="Fréchet distance between generated and real features, via torch-fidelity",
             factory=fid.FID,
             measures=("fid",),
@@ -44,6 +46,8 @@ def ganbench_metrics():
         ),
         MetricSpec(
             name="kid",
+            tuning_score="kid",
+            tuning_priority=2,
             description="kernel (MMD) distance between generated and real features, via torch-fidelity",
             factory=fidelity_extra.KID,
             measures=("kid",),
@@ -82,6 +86,8 @@ def ganbench_metrics():
         ),
         MetricSpec(
             name="fd-infinity",
+            tuning_score="fd_infinity",
+            tuning_priority=4,
             description="FID extrapolated to infinitely many generated samples (fit against 1/N)",
             factory=feature_metrics.FDInfinity,
             measures=("fd_infinity",),
@@ -92,6 +98,8 @@ def ganbench_metrics():
         ),
         MetricSpec(
             name="mode-coverage",
+            tuning_score="reverse_kl",
+            tuning_priority=1,
             description="modes captured, % high-quality samples, reverse KL on a Gaussian mixture",
             factory=modes2d.ModeCoverage,
             measures=("modes", "high_quality_pct", "reverse_kl"),
@@ -100,6 +108,8 @@ def ganbench_metrics():
         ),
         MetricSpec(
             name="class-coverage",
+            tuning_score="class_kl",
+            tuning_priority=1,
             description="classes generated and KL to the real class frequencies, by a trained classifier",
             factory=classes.ClassCoverage,
             measures=("classes_covered", "class_kl"),
@@ -108,6 +118,8 @@ def ganbench_metrics():
         ),
         MetricSpec(
             name="stacked-mnist-modes",
+            tuning_score="reverse_kl",
+            tuning_priority=1,
             description="Stacked MNIST: triples of digits covered (of 1,000) and reverse KL",
             factory=stacked.StackedModes,
             measures=("modes", "reverse_kl"),

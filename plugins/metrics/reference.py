@@ -70,6 +70,23 @@ class ReferenceImages(torch.utils.data.Dataset):
         return self._chunk[i - start]
 
 
+#: tuning scores its configurations against one half of the real data ("selection") and the final table
+#: against the other ("final"), so the configuration chosen is never judged on the images that chose it
+REAL_PART = "real_part"
+
+
+def part_of(context: MetricContext) -> torch.Tensor:
+    """The indices of the real samples a metric may score against: all, or a fixed half of them."""
+    n = len(context.dataset)
+    part = context.options.get(REAL_PART)
+    if part is None:
+        return torch.arange(n)
+    if part not in ("selection", "final"):
+        raise ValueError(f"metric option {REAL_PART}={part!r}: use selection or final")
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(1))
+    return order[: n // 2] if part == "selection" else order[n // 2 :]
+
+
 @dataclass
 class Reference:
     """The real images a metric compares against, by cache name; the images are built only on a cache miss."""
@@ -85,19 +102,20 @@ class Reference:
     @classmethod
     def of(cls, context: MetricContext) -> Reference:
         dataset = context.dataset
-        n = min(len(dataset), int(context.options.get("fid_reference_samples", REFERENCE_SAMPLES)))
-        subset = "all" if n == len(dataset) else f"random{n}"
+        pool = len(part_of(context))
+        n = min(pool, int(context.options.get("fid_reference_samples", REFERENCE_SAMPLES)))
+        part = context.options.get(REAL_PART)
+        subset = ("all" if n == pool else f"random{n}") + (f"-{part}half" if part else "")
         name = f"ganbench-{dataset.name}-{dataset.fingerprint()}-{subset}-{dataset.shape.size}px"
         return cls(context, n, name, os.path.join(context.cache_dir, "fidelity"))
 
     def images(self) -> ReferenceImages:
         """The reference images, gathered lazily: torch-fidelity reads them only on a cache miss."""
         if self._images is None:
-            dataset = self.context.dataset
-            index = torch.arange(len(dataset))
-            if self.n < len(dataset):  # a fixed random subset: data sets are often stored sorted by class
-                index = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[: self.n]
-            self._images = ReferenceImages(dataset, index)
+            index = part_of(self.context)
+            if self.n < len(index):  # a fixed random subset: data sets are often stored sorted by class
+                index = index[torch.randperm(len(index), generator=torch.Generator().manual_seed(0))[: self.n]]
+            self._images = ReferenceImages(self.context.dataset, index)
         return self._images
 
     def inputs(self) -> dict[str, Any]:
@@ -106,9 +124,13 @@ class Reference:
 
     @property
     def split(self) -> str:
-        """Which real images, as a heading says it: the data's split ("train", "all"...), or a random subset of it."""
+        """Which real images, as a heading says it: the data's split ("train", "all"...), a half kept for
+        tuning's selection or for the final table, or a random subset of one."""
         split = self.context.dataset.split
-        return split if self.n == len(self.context.dataset) else f"random subset of {split}"
+        part = self.context.options.get(REAL_PART)
+        if part:
+            split = f"{part} half of {split}"
+        return split if self.n == len(part_of(self.context)) else f"random subset of {split}"
 
     def prepare(self, extractor: Extractor, **metric: Any) -> None:
         """Compute and cache the reference's features (and FID statistics with fid=True), unless cached.

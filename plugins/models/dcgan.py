@@ -19,6 +19,8 @@ from torch import nn
 
 from ganbench.types import Critic, DataShape, HParams, ModelSpec
 
+from . import spaces
+
 #: The paper's hyper-parameters: Adam at 2e-4 with beta1 = 0.5, batches of 64, z of size 100.
 HPARAMS = HParams(z_dim=100, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1)
 
@@ -100,11 +102,11 @@ def critic_layers(shape: DataShape, batch_norm: bool, width: int | None = None) 
 
 
 def generator(shape: DataShape, hp: HParams) -> nn.Module:
-    return Generator(hp.z_dim, shape.channels, shape.size)
+    return Generator(hp.z_dim, shape.channels, shape.size, hp.model_params.get("width"))
 
 
 def critic(shape: DataShape, hp: HParams) -> Critic:
-    features, n_features = critic_layers(shape, batch_norm=True)
+    features, n_features = critic_layers(shape, batch_norm=True, width=hp.model_params.get("width"))
     model = Critic(features, nn.Linear(n_features, 1))
     model.apply(init_weights)
     return model
@@ -119,6 +121,9 @@ def spec() -> ModelSpec:
         generator=generator,
         critic=critic,
         hparams=HPARAMS.replace(),
+        # 0: the base width follows the image side (base_width); set it to compare widths.
+        params={"width": 0},
+        search_space=spaces.ADAM,
         data_kinds=("image",),
         image_sizes=(16, 64),
         channels=(1, 3),

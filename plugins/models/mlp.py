@@ -22,6 +22,8 @@ from torch import nn
 
 from ganbench.types import Critic, DataShape, HParams, ModelSpec
 
+from . import spaces
+
 G_WIDTH = 128  # PacGAN: 400
 D_WIDTH = 64  # PacGAN: 200
 MAXOUT_PIECES = 5
@@ -59,10 +61,11 @@ def generator(shape: DataShape, hp: HParams) -> nn.Module:
     _check(shape)
     layers: list[nn.Module] = []
     width_in = hp.z_dim
+    width = hp.model_params.get("g_width", G_WIDTH)
     for _ in range(G_LAYERS):
         # Bias-free before BatchNorm, as in PacGAN: the norm's shift makes a bias redundant.
-        layers += [nn.Linear(width_in, G_WIDTH, bias=False), nn.BatchNorm1d(G_WIDTH), nn.ReLU(True)]
-        width_in = G_WIDTH
+        layers += [nn.Linear(width_in, width, bias=False), nn.BatchNorm1d(width), nn.ReLU(True)]
+        width_in = width
     layers.append(nn.Linear(width_in, shape.size))
     model = nn.Sequential(*layers)
     model.apply(init_weights)
@@ -73,9 +76,10 @@ def critic(shape: DataShape, hp: HParams) -> Critic:
     _check(shape)
     layers: list[nn.Module] = []
     width_in = shape.size
+    width = hp.model_params.get("d_width", D_WIDTH)
     for _ in range(D_LAYERS):
-        layers.append(Maxout(width_in, D_WIDTH, MAXOUT_PIECES))
-        width_in = D_WIDTH
+        layers.append(Maxout(width_in, width, MAXOUT_PIECES))
+        width_in = width
     model = Critic(nn.Sequential(*layers), nn.Linear(width_in, 1))
     model.apply(init_weights)
     return model
@@ -90,5 +94,7 @@ def spec() -> ModelSpec:
         generator=generator,
         critic=critic,
         hparams=HPARAMS.replace(),
+        params={"g_width": G_WIDTH, "d_width": D_WIDTH},
+        search_space=spaces.ADAM,
         data_kinds=("vector",),
     )

@@ -15,7 +15,7 @@ from torch import nn
 
 from ganbench.types import Critic, DataShape, HParams, ModelSpec
 
-from . import dcgan
+from . import dcgan, spaces
 
 CLIP = 0.01
 
@@ -36,8 +36,8 @@ class ClippedCritic(Critic):
 
 
 def critic(shape: DataShape, hp: HParams) -> Critic:
-    features, n_features = dcgan.critic_layers(shape, batch_norm=False)
-    model = ClippedCritic(features, nn.Linear(n_features, 1))
+    features, n_features = dcgan.critic_layers(shape, batch_norm=False, width=hp.model_params.get("width"))
+    model = ClippedCritic(features, nn.Linear(n_features, 1), clip=hp.model_params.get("clip", CLIP))
     model.apply(dcgan.init_weights)
     # Start inside the constraint set, so even the first scores come from a clipped critic.
     model.constrain()
@@ -52,6 +52,8 @@ def spec() -> ModelSpec:
         generator=dcgan.generator,
         critic=critic,
         hparams=HPARAMS.replace(),
+        params={"width": 0, "clip": CLIP},
+        search_space=spaces.RMSPROP_CLIPPED,
         data_kinds=("image",),
         image_sizes=(16, 64),
         channels=(1, 3),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ganbench.types import Critic, Stabiliser, StabiliserSpec
+from ganbench.types import Critic, LogUniform, Stabiliser, StabiliserSpec
 
 from . import _params
 
@@ -34,5 +34,6 @@ def spec() -> StabiliserSpec:
         description="weight clipping of D's parameters to [-c, c] after each D step",
         source="Arjovsky, Chintala & Bottou 2017, Wasserstein GAN, arXiv:1701.07875",
         params=dict(PARAMS),
+        search_space={"c": LogUniform(1e-3, 1.0)},  # compare_gan's wide range for WGAN's clipping bound, 10^-3 to 1
         factory=_params.factory(NAME, WeightClipping, PARAMS),
     )

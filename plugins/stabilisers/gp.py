@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ganbench.types import Critic, Stabiliser, StabiliserSpec
+from ganbench.types import Critic, LogUniform, Stabiliser, StabiliserSpec
 
 from . import _params
 
@@ -39,5 +39,6 @@ def spec() -> StabiliserSpec:
         description="gradient penalty: lambda * (||grad D|| - 1)^2 on real/fake interpolates",
         source="Gulrajani et al. 2017, Improved Training of Wasserstein GANs, arXiv:1704.00028",
         params=dict(PARAMS),
+        search_space={"lambda": LogUniform(0.1, 100.0)},  # compare_gan's wide range for WGAN-GP's lambda, 10^-1 to 10^2
         factory=_params.factory(NAME, GradientPenalty, PARAMS, rename={"lambda": "weight"}),
     )

@@ -8,7 +8,7 @@ has a target to smooth; with any other loss the trial is skipped with that reaso
 
 from __future__ import annotations
 
-from ganbench.types import Stabiliser, StabiliserSpec, TrialPlan
+from ganbench.types import Stabiliser, StabiliserSpec, TrialPlan, Uniform
 
 from . import _params
 
@@ -35,5 +35,6 @@ def spec() -> StabiliserSpec:
         description="one-sided label smoothing: D's target for real samples is 0.9, not 1",
         source="Salimans et al. 2016, Improved Techniques for Training GANs, arXiv:1606.03498",
         params=dict(PARAMS),
+        search_space={"target": Uniform(0.7, 1.0)},  # from no smoothing to Salimans et al.'s 0.9 and below
         factory=_params.factory(NAME, OneSidedLabelSmoothing, PARAMS),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ganbench.types import Stabiliser, StabiliserSpec
+from ganbench.types import LogUniform, Stabiliser, StabiliserSpec
 
 from . import _params
 
@@ -38,5 +38,6 @@ def spec() -> StabiliserSpec:
         description="instance noise on D's inputs, std annealed linearly to zero over the budget",
         source="Sønderby et al. 2016, arXiv:1610.04490; Arjovsky & Bottou 2017, arXiv:1701.04862",
         params=dict(PARAMS),
+        search_space={"std": LogUniform(0.01, 1.0)},  # two decades around Arjovsky & Bottou's 0.1
         factory=_params.factory(NAME, InstanceNoise, PARAMS),
     )

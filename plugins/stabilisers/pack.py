@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ganbench.errors import UsageError
-from ganbench.types import DataShape, Stabiliser, StabiliserSpec, TrialPlan
+from ganbench.types import DataShape, IntRange, Stabiliser, StabiliserSpec, TrialPlan
 
 from . import _params
 
@@ -54,5 +54,6 @@ def spec() -> StabiliserSpec:
         description="PacGAN packing: D judges m samples at once, concatenated along channels or features",
         source="Lin et al. 2018, PacGAN: The Power of Two Samples in GANs, arXiv:1712.04086",
         params=dict(PARAMS),
+        search_space={"m": IntRange(2, 4)},  # PacGAN's packing degrees 2 to 4
         factory=_params.factory(NAME, Packing, PARAMS),
     )

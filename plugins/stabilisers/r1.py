@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ganbench.types import Critic, Stabiliser, StabiliserSpec
+from ganbench.types import Critic, LogUniform, Stabiliser, StabiliserSpec
 
 from . import _params
 
@@ -38,5 +38,6 @@ def spec() -> StabiliserSpec:
         source="Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, "
         "arXiv:1801.04406",
         params=dict(PARAMS),
+        search_space={"gamma": LogUniform(0.1, 100.0)},  # the same decades as gp's weight (compare_gan has no R1 range)
         factory=_params.factory(NAME, R1Penalty, PARAMS),
     )

@@ -37,6 +37,26 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= 1024:
+        raise argparse.ArgumentTypeError(f"{value}: give 1 to 1024")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < value <= 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text}: give more than 0 and at most a week of seconds")
+    return value
+
+
 def plugin_options(argv: list[str]) -> tuple[PluginOptions, str | None]:
     """--plugin and --strict-plugins (they come before the command), and the command's name."""
     early = Parser(prog="ganbench", add_help=False)
@@ -126,6 +146,25 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
     )
     run.add_argument("--dry-run", action="store_true", help="print the planned trials and write nothing")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first trial that does not finish")
+    run.add_argument(
+        "--resume-stale",
+        action="store_true",
+        help="resume --out even if its finished trials were measured with other components (a plugin's "
+        "version or default changed since); they are kept and the report says so",
+    )
+    run.add_argument(
+        "--threads",
+        type=positive_int,
+        help="torch threads per trial on a CPU (default: the process's share of the cores, one for a model "
+        "whose step costs under 0.2 GFLOP; recorded with every trial)",
+    )
+    run.add_argument(
+        "--trial-timeout",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="end a trial that makes no progress (no step, metric or observer returning) for this long, as "
+        "'timeout' (default: 600, or half a longer time budget)",
+    )
     run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
     run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
     run.add_argument(
@@ -166,7 +205,11 @@ def add_result_parsers(commands) -> None:
     compare.add_argument("--out", type=path_argument, help="write here instead of standard output")
     sample = commands.add_parser("sample", help="images from a trial's saved generator")
     sample.add_argument("run_dir", type=Path)
-    sample.add_argument("--trial", required=True, help="the trial id, or a unique prefix of it")
+    sample.add_argument(
+        "--trial",
+        required=True,
+        help="the trial id or a unique prefix of it, or its name: model/loss/stabilisers/seed (dcgan/ns/none/0)",
+    )
     sample.add_argument("-n", type=int, default=64, help="how many samples, at most 10,000 (default: 64)")
     sample.add_argument(
         "--interpolate", action="store_true", help="straight-line and slerp paths between two latent points instead"

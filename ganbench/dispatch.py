@@ -24,6 +24,7 @@ def execute(
     on_log: Callable[[TrialJob], Any] | None = None,
     on_result: Callable[[TrialJob, TrialResult], None] = lambda job, result: None,
     fail_fast: bool = False,
+    after: TimeSplit | None = None,
 ) -> list[TrialResult]:
     """Run the trials not yet finished in the folder; each result is stored as soon as it arrives.
 
@@ -75,6 +76,8 @@ def execute(
             sum(r.eval_seconds for r in results),
             len(results),
         )
+        if after is not None:  # a second phase of the same invocation (a tuned run's final trials)
+            split = after.then(split)
         store.set("time_split", split.to_dict())
     return results
 

@@ -14,6 +14,7 @@ from ganbench.pictures import image_grid_png, scatter_png
 from ganbench.registry import Registry
 from ganbench.types import Dataset, Measurement, Metric, MetricContext, MetricSpec
 from ganbench.types.metrics import measurements_problem
+from ganbench.watchdog import progress
 
 
 def choose_metrics(
@@ -70,6 +71,7 @@ class Evaluator:
                 if problem:
                     raise TypeError(f"metric '{spec.name}' from {spec.provider} {problem}")
                 measurements += returned
+                progress()  # for the watchdog: one metric done
         return measurements
 
 

@@ -42,6 +42,7 @@ NOT_KEPT = (
     "suite",
     "plugin",
     "strict_plugins",
+    "resume_stale",
 )
 
 

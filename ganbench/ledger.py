@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 import torch
 
 from ganbench.budget import Budget, TrainingClock
+from ganbench.threads import flop_counter
 from ganbench.types import Scalar, Usage
+from ganbench.watchdog import progress
 
 
 class Diverged(Exception):
@@ -36,6 +38,7 @@ class TrainingOutcome:
     images_per_s: float
     scalars: list[Scalar] = field(default_factory=list)
     data_wait_share: float = 0.0  # of the throughput window, spent waiting for real batches
+    stretches: list[tuple[int, float]] = field(default_factory=list)  # (steps, seconds) between checkpoints
 
 
 class TrainingLedger:
@@ -52,6 +55,7 @@ class TrainingLedger:
         on_log: Callable[[Usage, dict[str, float]], None],
         log_every: int = 10,
         warmup_steps: int = 5,
+        on_first_step: Callable[[int | None], None] | None = None,
     ):
         self.budget, self.clock = budget, clock
         self.images_per_step, self.checkpoints = images_per_step, checkpoints
@@ -62,6 +66,12 @@ class TrainingLedger:
         self.checkpoints_done = 0
         self.warm_seconds = 0.0
         self.waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent drawing real batches
+        self.stretches: list[tuple[int, float]] = []  # steps and training seconds between checkpoints
+        self.stretch_start = (0, 0.0)
+        # The first step is counted in FLOPs (torch.utils.flop_counter: matrix products and convolutions)
+        # as it trains: what a step costs, told to on_first_step (the trial chooses its threads by it).
+        self.on_first_step = on_first_step
+        self.counter = flop_counter() if on_first_step is not None else None
 
     @property
     def progress(self) -> float:
@@ -81,10 +91,14 @@ class TrainingLedger:
         """
         try:
             first = next(batches)
+            if self.counter is not None:
+                self.counter.__enter__()
             self.clock.start()
             try:
                 yield self._timed(itertools.chain([first], batches))
             finally:
+                if self.counter is not None and self.usage.steps == 0:  # the first step never finished
+                    self.counter.__exit__(None, None, None)
                 self.clock.pause()
                 self.usage.seconds = self.clock.seconds
         finally:
@@ -110,12 +124,16 @@ class TrainingLedger:
         usage = self.usage
         usage.steps += 1
         usage.images += self.images_per_step
+        if usage.steps == 1 and self.counter is not None:
+            self.counter.__exit__(None, None, None)
+            self.on_first_step(int(self.counter.get_total_flops()))
         if self.budget.unit == "seconds" or usage.steps == self.warmup_steps:
             usage.seconds = self.clock.seconds
         if usage.steps == self.warmup_steps:
             self.warm_seconds = usage.seconds
         if usage.steps % self.log_every == 0 or usage.steps == 1:
             self._log(logged)
+        progress()  # for the watchdog: this trial is alive
         if self.budget.checkpoint_due(usage, self.checkpoints_done, self.checkpoints):
             self._checkpoints_due()
 
@@ -132,6 +150,9 @@ class TrainingLedger:
         """Evaluate with the clock paused, as often as the step crossed a checkpoint's fraction."""
         self.clock.pause()
         self.usage.seconds = self.clock.seconds
+        before = self.stretch_start
+        self.stretches.append((self.usage.steps - before[0], self.usage.seconds - before[1]))
+        self.stretch_start = (self.usage.steps, self.usage.seconds)
         while self.budget.checkpoint_due(self.usage, self.checkpoints_done, self.checkpoints):
             self.on_checkpoint(self.checkpoints_done, self.usage)
             self.checkpoints_done += 1
@@ -152,4 +173,5 @@ class TrainingLedger:
             steps_per_s * self.images_per_step,
             self.scalars,
             timed_wait / timed_seconds if timed_seconds > 0 else 0.0,
+            self.stretches,
         )

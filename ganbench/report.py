@@ -99,7 +99,8 @@ def render_format(folder: str | Path, form: str, plugins=None) -> str:
 
 
 def compare(folders: list[str | Path], form: str = "md") -> str:
-    """One summary table over several runs, rows labelled by run (the folder name)."""
+    """One summary table over several runs, rows labelled by run (the folder name), after a table of the runs:
+    each one's data set, budget and the steps its trials used."""
     stores, labels = [], []
     try:
         for folder in folders:
@@ -107,19 +108,65 @@ def compare(folders: list[str | Path], form: str = "md") -> str:
             name = Path(folder).resolve().name
             labels.append(name if name not in labels else str(folder))
         summary = summarise(list(zip(stores, labels)))
+        runs = _runs_frame(list(zip(stores, labels)))
         if form == "html":
             return (
                 f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ganbench compare</title>'
                 f"<style>{_style()}</style></head><body><main><h1>ganbench: {len(stores)} runs compared</h1>"
+                f"{runs.to_html(index=False, escape=True, border=0)}"
                 f'<p class="note">{html.escape(tables.STATISTICS_NOTE)}</p>{exports.to_html(summary)}</main>'
                 f"<script>{_script()}</script></body></html>\n"
             )
         if form == "md":
-            return f"{_markdown_summary(summary)}\n\n{tables.STATISTICS_NOTE}\n"
+            runs_table = _escaped(runs).to_markdown(index=False)
+            return f"{runs_table}\n\n{_markdown_summary(summary)}\n\n{tables.STATISTICS_NOTE}\n"
         return _table_text(summary, form, f"{len(stores)} ganbench runs compared")
     finally:
         for store in stores:
             store.close()
+
+
+def _runs_frame(stores: list[tuple[Store, str]]) -> pd.DataFrame:
+    """Per run: its data set, budget and the generator steps its finished trials used (a time budget's vary)."""
+    rows = []
+    for store, label in stores:
+        trials = tables.trials_of(store)
+        used = _steps_used(trials.loc[trials["status"] == "done", "steps"].dropna().astype(int))
+        data = store.get("dataset", {})
+        rows.append(
+            {"run": label, "data set": data.get("name", "?"), "budget": store.get("budget", "?"), "steps used": used}
+        )
+    return pd.DataFrame(rows)
+
+
+def _steps_used(steps: pd.Series) -> str:
+    """'500 each', or the range and median where a time budget bought each trial a different number."""
+    if steps.empty:
+        return "no trial finished"
+    if steps.min() == steps.max():
+        return f"{steps.min():,} each"
+    return f"{steps.min():,} to {steps.max():,} (median {int(steps.median()):,})"
+
+
+def different_data(folders: list[str | Path]) -> list[str]:
+    """One warning per pair of runs on different data sets (another name, or the same name over other samples)."""
+    facts = []
+    for folder in folders:
+        store = Store.open_existing(folder)
+        try:
+            data = store.get("dataset", {})
+        finally:
+            store.close()
+        facts.append((str(folder), data.get("name"), data.get("fingerprint")))
+    warnings = []
+    for i, (a, name_a, print_a) in enumerate(facts):
+        for b, name_b, print_b in facts[i + 1 :]:
+            if name_a != name_b or (print_a and print_b and print_a != print_b):  # older runs kept no fingerprint
+                warnings.append(
+                    f"{a} and {b} are on different data sets ({name_a}, fingerprint {print_a}; {name_b}, "
+                    f"fingerprint {print_b}): their numbers are not comparable"
+                )
+    return warnings
 
 
 def _table_text(summary: exports.Summary, form: str, caption: str) -> str:
@@ -213,6 +260,7 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     data = store.get("dataset", {})
     trials = tables.trials_of(store)
     md = _md  # every text from the database is escaped: Markdown renderers pass HTML through
+    split = data_split(store)
     lines = [
         f"# ganbench run {_code(store.folder.name)}",
         "",
@@ -221,12 +269,14 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         + (f", {md(data['classes'])} classes" if data.get("classes") else "")
         + (f"; {md(data['loading'])}" if data.get("loading") else "")
         + ")",
+        *([f"- **data split**: {md(split)}"] if split else []),
         f"- **budget**: {md(store.get('budget', '?'))} of training per trial (evaluation excluded), "
         f"{md(store.get('checkpoints', '?'))} checkpoints each",
         f"- **device**: {md(manifest.get('device', '?'))}",
         f"- **trials**: {len(trials)} ({', '.join(f'{n} {md(s)}' for s, n in trials['status'].value_counts().items())})",
         f"- **command**: {_code(manifest.get('command', '?'))}",
         *([f"- **time split** (last invocation): {_time_split(store)}"] if store.get("time_split") else []),
+        *(f"- **note**: {md(note)}" for note in store.get("stale_notes", [])),
         "",
         "## Results over seeds",
         "",
@@ -265,6 +315,7 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         "",
         _markdown_trials(table),
         "",
+        *_markdown_hyperparameters(store, trials),
     ]
     if curves:
         lines += ["## Metrics against training time", ""]
@@ -281,6 +332,52 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
             ]
     lines += ["The full report with every figure: report.html.", ""]
     return "\n".join(lines)
+
+
+def data_split(store: Store) -> str | None:
+    """Which images the trials trained on and the metrics scored against, said plainly: in one run they are
+    the same images (tuning's selection and final table use halves of them). None for older databases."""
+    data = store.get("dataset", {})
+    split, n = data.get("split"), data.get("samples")
+    if not split or not isinstance(n, int):
+        return None
+    what = "points" if str(data.get("shape", "")).startswith("vector") else "images"
+    if not store.get("metric_info"):  # --metrics none
+        which = f"all {n:,}" if split == "all" else f"{n:,} {split}"
+        return f"trained on {which} {what}; no metric scored against them"
+    if split == "all":
+        text = f"all {n:,} {what}, for training and as the metrics' reference: the same {what}"
+    else:
+        text = f"trained and scored on the same {n:,} {split} {what}"
+    if store.get("tuning"):
+        text += "; tuning selected on one half of them and scored its final table on the other"
+    return text
+
+
+def _markdown_hyperparameters(store: Store, trials: pd.DataFrame) -> list[str]:
+    frame = tables.hyperparameters(trials, store.get("components"))
+    if frame.empty:
+        return []
+    return [
+        "## Hyper-parameters",
+        "",
+        "What each configuration trained with: the model's hyper-parameters and every component's own parameters "
+        "(defaults as installed when the run began, unless the run set them).",
+        "",
+        _escaped(frame).to_markdown(index=False),
+        "",
+    ]
+
+
+def _hyperparameters_html(store: Store, trials: pd.DataFrame) -> str:
+    frame = tables.hyperparameters(trials, store.get("components"))
+    if frame.empty:
+        return ""
+    return (
+        '<h3 id="hyper-parameters">Hyper-parameters</h3><p class="note">What each configuration trained with: the '
+        "model's hyper-parameters and every component's own parameters.</p>"
+        + frame.to_html(index=False, escape=True, border=0)
+    )
 
 
 def _md(value) -> str:
@@ -377,6 +474,7 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
     trials = tables.trials_of(store)
     scalars, pictures = store.frame("scalars"), store.frame("pictures")
     image_data = str(data.get("shape", "")).startswith("image")
+    split = data_split(store)
     caption = {r.id: f"{r.model}/{r.loss}/{r.stabilisers} seed {r.seed} ({r.id[:8]})" for r in trials.itertuples()}
     facts = [
         (
@@ -392,11 +490,13 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
             f"{store.get('budget', '?')} of training per trial (evaluation excluded), "
             f"{store.get('checkpoints', '?')} checkpoints",
         ),
+        *([("data split", split)] if split else []),
         ("trials", f"{len(trials)}: " + ", ".join(f"{n} {s}" for s, n in trials["status"].value_counts().items())),
         ("device", str(manifest.get("device", "?"))),
         ("command", str(manifest.get("command", "?"))),
         *([("time split", _time_split(store) + " (last invocation)")] if store.get("time_split") else []),
         *((f"metric {name}", text) for name, text in metric_facts(store)),
+        *(("note", note) for note in store.get("stale_notes", [])),
     ]
     training = []
     for r in trials.itertuples():
@@ -421,7 +521,7 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
         facts=facts,
         summary_html=exports.to_html(summary),
         statistics_note=tables.STATISTICS_NOTE,
-        trials_html=_trials_html(table),
+        trials_html=_trials_html(table) + _hyperparameters_html(store, tables.trials_of(store)),  # as report.md
         references=references.frame(found),
         curves={c: v for c, v in curves.items()},
         throughput=figures.throughput_and_budget(trials),
@@ -478,4 +578,13 @@ def _interpolations(store: Store, trials: pd.DataFrame, caption: dict, plugins) 
     return found
 
 
-__all__ = ["render", "render_format", "compare", "summarise", "trial_table", "final_metrics", "FORMATS"]
+__all__ = [
+    "render",
+    "render_format",
+    "compare",
+    "different_data",
+    "summarise",
+    "trial_table",
+    "final_metrics",
+    "FORMATS",
+]

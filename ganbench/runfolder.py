@@ -1,11 +1,14 @@
 """The run folder: created or reopened (a resume), locked by one run at a time, and the facts every report states.
 
 A folder that holds another grid, or the same grid over other data, is refused before anything
-is written; a folder in use by another `ganbench run` is refused naming that process.
+is written; a folder in use by another `ganbench run` is refused naming that process. So is a
+folder whose trials were measured with other components (a plugin's default or version changed
+since), unless --resume-stale keeps them, and the report then says so.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -19,6 +22,7 @@ import torch
 import ganbench
 from ganbench.errors import UsageError
 from ganbench.paths import make_folder
+from ganbench.registry import SINGULAR
 from ganbench.runlock import LOCK_FILE, RunLock
 from ganbench.runner import PlannedRun
 from ganbench.store import Store
@@ -50,6 +54,7 @@ def open_run_folder(run: PlannedRun, lock: RunLock | None = None) -> Store:
     out = run.request.out
     grid = sorted([job.id for job in run.jobs] + [job.id for job, _ in run.skipped])
     fingerprint = session(run.session_key).dataset.fingerprint()  # hashes every sample held in memory: once
+    installed = components(run)
     resuming = (out / "results.sqlite").exists()
     if not resuming and out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
         raise UsageError(f"--out {out} exists and is not a ganbench run folder; choose an empty or new folder")
@@ -60,8 +65,8 @@ def open_run_folder(run: PlannedRun, lock: RunLock | None = None) -> Store:
     try:
         store = Store(out)
         if resuming:
-            _check_same_run(store, run, grid, fingerprint)
-        _record_run_facts(store, run, grid, fingerprint)
+            _check_same_run(store, run, grid, fingerprint, installed)
+        _record_run_facts(store, run, grid, fingerprint, installed)
     except BaseException:
         if store is not None:
             store.close()
@@ -71,9 +76,11 @@ def open_run_folder(run: PlannedRun, lock: RunLock | None = None) -> Store:
     return store
 
 
-def _check_same_run(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
-    """A resume: the same grid over the same samples; else refused, and the folder left as it was."""
+def _check_same_run(store: Store, run: PlannedRun, grid: list[str], fingerprint: str, installed: dict) -> None:
+    """A resume: the same grid over the same samples, measured with the same components; else refused,
+    and the folder left as it was."""
     out = run.request.out
+    changed = component_changes(store.get("components"), installed)  # a folder from before this release: none
     if store.get("grid") == grid:
         # The same names over other samples (a folder that gained files) is another experiment.
         earlier = store.get("dataset", {}).get("fingerprint")
@@ -82,16 +89,103 @@ def _check_same_run(store: Store, run: PlannedRun, grid: list[str], fingerprint:
                 f"--out {out} was run on other data: {run.request.dataset} has changed since "
                 f"(fingerprint {earlier}, now {fingerprint}); choose a new --out"
             )
+        kept = len(store.finished_ids() & {job.id for job in run.jobs})
+        if changed and kept:
+            _check_stale(store, run, kept, changed)
         return
     if store.get("grid") is not None or store.finished_ids():
-        raise UsageError(f"--out {out} holds a run with a different grid; choose a new --out to keep both")
+        # A model's changed default hyper-parameter changes every trial's id, so say why the grid differs.
+        why = f" (its components changed since: {'; '.join(changed)})" if changed else ""
+        raise UsageError(f"--out {out} holds a run with a different grid{why}; choose a new --out to keep both")
     # else: killed while the folder was being created; start it again
 
 
-def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str) -> None:
-    """What every report states about the run; written again on a resume (how data was read may differ)."""
+def _check_stale(store: Store, run: PlannedRun, kept: int, changed: list[str]) -> None:
+    """Kept trials measured with other code: refused, or with --resume-stale kept and noted for the report."""
+    if not run.request.resume_stale:
+        raise UsageError(
+            f"--out {run.request.out} was measured with other components: {'; '.join(changed)}; "
+            "choose a new --out, or add --resume-stale to keep the trials measured before"
+        )
+    trials = "trial" if kept == 1 else "trials"
+    notes = [
+        *store.get("stale_notes", []),
+        f"kept {kept} {trials} measured with earlier components: {'; '.join(changed)}",
+    ]
+    store.set("stale_notes", notes)
+
+
+def components(run: PlannedRun) -> dict[str, dict[str, Any]]:
+    """Every component the run uses, as installed now: its provider, version and declared defaults.
+
+    Model hyper-parameters are part of a trial's id; declared parameter defaults and versions are
+    not, so without this a resume would keep trials measured with other code without a word.
+    """
+    jobs = [*run.jobs, *(job for job, _ in run.skipped)]
+    used = {
+        "models": {job.model for job in jobs},
+        "losses": {job.loss for job in jobs},
+        "stabilisers": {choice.name for job in jobs for choice in job.stabilisers},
+        "datasets": {run.request.dataset.partition(":")[0]},
+        "metrics": {spec.name for spec, _ in session(run.session_key).evaluator.metrics},
+    }
+    found = {}
+    for kind, names in used.items():
+        for name in sorted(names):
+            record = run.registry.get(kind, name)  # type: ignore[call-overload]
+            facts = {
+                "provider": record.provider,
+                "plugin": record.plugin,
+                "distribution": record.distribution,
+                "version": record.version,
+            }
+            if getattr(record, "params", None):
+                facts["params"] = dict(record.params)
+            if kind == "models":
+                facts["hparams"] = record.hparams.as_dict()
+            found[f"{SINGULAR[kind]} {record.name}"] = facts
+    return json.loads(json.dumps(found, default=str))  # as the database gives it back: tuples are lists
+
+
+def component_changes(before: dict[str, dict] | None, now: dict[str, dict]) -> list[str]:
+    """What differs, per component: 'stabiliser gp: lambda default 10.0 -> 5.0'; nothing if nothing was recorded."""
+    if before is None:
+        return []
+    changes = []
+    for name in sorted(before.keys() | now.keys()):
+        old, new = before.get(name), now.get(name)
+        if old is None or new is None:
+            changes.append(f"{name}: {'not used before' if old is None else 'no longer used'}")
+        elif old != new:
+            changes.append(f"{name}: {', '.join(_differences(old, new))}")
+    return changes
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    found = []
+    if (old.get("plugin"), old.get("distribution")) != (new.get("plugin"), new.get("distribution")):
+        found.append(f"provided by {old.get('provider')}, now {new.get('provider')}")
+    elif old.get("version") != new.get("version"):
+        who = new.get("distribution") or new.get("provider")
+        found.append(f"{who} {old.get('version') or '?'} -> {new.get('version') or '?'}")
+    for field in ("params", "hparams"):
+        before, after = old.get(field) or {}, new.get(field) or {}
+        for key in sorted(before.keys() | after.keys()):
+            if before.get(key) != after.get(key):
+                found.append(f"{key} default {_shown(before, key)} -> {_shown(after, key)}")
+    return found or ["changed"]
+
+
+def _shown(values: dict, key: str) -> str:
+    return str(values[key]) if key in values else "(none)"
+
+
+def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str, installed: dict) -> None:
+    """What every report states about the run; written again on a resume (how data was read may differ;
+    components, once a resume is allowed, are those the trials still to run are measured with)."""
     data = session(run.session_key).dataset
     store.set("grid", grid)
+    store.set("components", installed)
     store.set("metric_info", session(run.session_key).evaluator.facts(run.request.metric_options))
     store.set("budget", str(run.request.budget))
     store.set("checkpoints", run.request.checkpoints)
@@ -105,6 +199,7 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
             "classes": data.num_classes or None,
             "source": data.source,
             "loading": data.loading,
+            "split": data.split,
             "fingerprint": fingerprint,
         },
     )

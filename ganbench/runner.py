@@ -28,6 +28,7 @@ from ganbench.train import FastPaths
 from ganbench.trial import Session, SessionKey, TrialJob, own_words, session
 from ganbench.tuning import Tuning
 from ganbench.types import DataOptions, Executor, ExecutorSpec
+from ganbench.watchdog import seconds_for
 
 
 def cache_dir() -> str:
@@ -55,6 +56,9 @@ class RunRequest:
     tune_seed: int = 0  # seeds the Sobol points: the same for every variant with the same space
     select: str | None = None  # the measurement tuning selects by (None: the metrics' own choice)
     dry_run: bool = False  # plan and report the plan: metrics are chosen, not prepared
+    resume_stale: bool = False  # resume even if the kept trials were measured with other components
+    threads: int | None = None  # --threads: torch threads per trial on a CPU (None: ganbench.threads chooses)
+    trial_timeout: float | None = None  # --trial-timeout (None: ganbench.watchdog's default for the budget)
     executor: str | None = None  # None: the one the executor options call for, else the default executor
     executor_options: dict[str, Any] = field(default_factory=dict)
     plugins: PluginOptions = field(default_factory=PluginOptions)
@@ -176,6 +180,8 @@ def trial_jobs(
             plan.loss_params,
             trial.settings,
             trial.phase,
+            request.threads,
+            seconds_for(request.budget, request.trial_timeout),
         )
         if trial.skip_reason:
             skipped.append((job, trial.skip_reason))
@@ -187,6 +193,7 @@ def trial_jobs(
 def final_phase(run: PlannedRun, store) -> PlannedRun:
     """A tuned run's second phase, once its first is stored: the best of each variant, with fresh seeds."""
     assert run.tuning is not None
+    started = time.perf_counter()
     key = run.tuning.final_key(run.session_key)
     current = prepared_session(key)
     order = sorted([*run.jobs, *(job for job, _ in run.skipped)], key=lambda job: job.position)
@@ -194,7 +201,10 @@ def final_phase(run: PlannedRun, store) -> PlannedRun:
     ids = [[job.id for job in order[i : i + n]] for i in range(0, len(order), n)]
     planned = run.tuning.second_phase(run.registry, current.dataset.shape, store, ids)
     jobs, skipped = trial_jobs(run.request, key, planned, first_position=len(order))
-    return dataclasses.replace(run, jobs=jobs, skipped=skipped, session_key=key, tuning=None)
+    return dataclasses.replace(
+        run, jobs=jobs, skipped=skipped, session_key=key, tuning=None,
+        start_up_seconds=0.0, preparation_seconds=time.perf_counter() - started,
+    )  # fmt: skip
 
 
 def prepared_session(key: SessionKey) -> Session:

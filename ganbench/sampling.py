@@ -17,7 +17,7 @@ from torch import nn
 from ganbench.errors import UsageError
 from ganbench.latents import eval_mode, sampler
 from ganbench.paths import inside_folder
-from ganbench.pictures import image_grid_png, scatter_png
+from ganbench.pictures import image_grid_png, labelled_rows_png, scatter_png
 from ganbench.store import Store
 from ganbench.types import DataShape, HParams
 
@@ -33,18 +33,43 @@ class Saved:
     z_dim: int
 
 
-def resolve_trial(store: Store, prefix: str) -> dict:
-    """The trial whose id starts with ``prefix``; unknown or ambiguous is a UsageError (one line)."""
+def resolve_trial(store: Store, text: str) -> dict:
+    """The trial named ``text``: an id or a unique prefix of one, or a readable name ``model/loss/stabilisers/seed``
+    (``dcgan/ns/none/0``, or ``.../s0``); unknown or ambiguous is a UsageError (one line)."""
     trials = store.frame("trials")
-    found = trials[trials["id"].str.startswith(prefix)] if prefix else trials.iloc[0:0]
+    if "/" in text:
+        found = trials[[_readable(t) == _readable_form(text) for t in trials.itertuples()]]
+    else:
+        found = trials[trials["id"].str.startswith(text)] if text else trials.iloc[0:0]
     if len(found) == 1:
         return found.iloc[0].to_dict()
-    if len(found) > 1:
-        raise UsageError(
-            f"trial '{prefix}' is ambiguous in {store.folder}: {', '.join(found['id'])}; give more characters"
+    if len(found) > 1:  # a name: several settings or phases of one configuration and seed
+        hint = "give one of these ids" if "/" in text else "give more characters"
+        raise UsageError(f"trial '{text}' is ambiguous in {store.folder}: {_listed(found)}; {hint}")
+    raise UsageError(f"no trial '{text}' in {store.folder} (trials: {_listed(trials) or 'none'})")
+
+
+def _readable(trial) -> str:
+    """'dcgan/ns/none/s0': how the progress bars name a trial."""
+    return f"{trial.model}/{trial.loss}/{trial.stabilisers}/s{trial.seed}"
+
+
+def _readable_form(text: str) -> str:
+    """A name as given, in _readable's form: the seed with its 's', whether it was written or not."""
+    head, _, seed = text.strip().rpartition("/")
+    return f"{head}/s{seed.removeprefix('s')}"
+
+
+def _listed(trials, most: int = 10) -> str:
+    """'dcgan/ns/none/s0 (3f2a9c1b), ...': name, id prefix and what tells same-named trials apart."""
+    shown = []
+    for t in trials.head(most).itertuples():
+        told_apart = [getattr(t, column, None) for column in ("settings", "phase")]
+        shown.append(
+            ", ".join([f"{_readable(t)} ({t.id[:8]}", *(x for x in told_apart if isinstance(x, str) and x)]) + ")"
         )
-    known = ", ".join(trials["id"].str[:8]) or "none"
-    raise UsageError(f"no trial '{prefix}' in {store.folder} (trials: {known})")
+    more = f" and {len(trials) - most} more" if len(trials) > most else ""
+    return ", ".join(shown) + more
 
 
 def parse_shape(text: str) -> DataShape:
@@ -143,12 +168,12 @@ def as_evaluated_png(saved: Saved, metric: str, n: int, modes: torch.Tensor | No
 
 @torch.no_grad()
 def interpolation_png(saved: Saved, steps: int = 10, seed: int = 0) -> bytes:
-    """Two rows between the same two latent points: straight line (top) and slerp (bottom)."""
+    """Two rows between the same two latent points, each labelled: straight line (top) and slerp (bottom)."""
     a, b = latents(saved.z_dim, 2, seed)
     t = torch.linspace(0, 1, steps)
     line, arc = saved.generator(lerp(a, b, t)), saved.generator(slerp(a, b, t))
     if saved.shape.kind == "image":
-        return image_grid_png(torch.cat([line, arc]), columns=steps, scale=max(1, 48 // saved.shape.size))
+        return labelled_rows_png([("straight line", line), ("slerp", arc)], scale=max(1, 48 // saved.shape.size))
     return _paths_png(line, arc)
 
 

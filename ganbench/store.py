@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT,
+    threads INTEGER, gflop_per_step REAL, load_average REAL
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -40,7 +41,14 @@ CREATE INDEX IF NOT EXISTS metrics_trial ON metrics (trial_id);
 """
 #: columns added after the first release, per table: an older database gains them (empty) when opened
 ADDED_COLUMNS = {
-    "trials": (("data_wait_share", "REAL"), ("settings", "TEXT"), ("phase", "TEXT")),
+    "trials": (
+        ("data_wait_share", "REAL"),
+        ("settings", "TEXT"),
+        ("phase", "TEXT"),
+        ("threads", "INTEGER"),
+        ("gflop_per_step", "REAL"),
+        ("load_average", "REAL"),
+    ),  # fmt: skip
     "metrics": (("header", "TEXT"),),
 }
 ADDED_TRIAL_COLUMNS = ADDED_COLUMNS["trials"]
@@ -167,6 +175,9 @@ class Store:
                 "data_wait_share": result.data_wait_share,
                 "settings": trial.get("settings", ""),
                 "phase": trial.get("phase", ""),
+                "threads": getattr(result, "threads", None),
+                "gflop_per_step": getattr(result, "gflop_per_step", None),
+                "load_average": getattr(result, "load_average", None),
                 "samples": samples,
                 "generator": generator,
             }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 
 import pandas as pd
@@ -105,6 +106,7 @@ def trial_table(store: Store) -> pd.DataFrame:
     varying = varying_hparams(trials.reset_index()) if len(trials) else pd.DataFrame()
     for column in varying.columns:
         table[column] = varying[column]
+    table.attrs["hyper-parameters"] = list(varying.columns)  # the terminal leaves them to the report
     finals = final_metrics(metrics)
     for column in finals.columns:
         table[info.loc[column, "label"]] = finals[column]
@@ -114,6 +116,8 @@ def trial_table(store: Store) -> pd.DataFrame:
     table["train s"] = trials["train_seconds"]
     table["eval s"] = trials["eval_seconds"]
     table["data wait %"] = 100 * trials["data_wait_share"]
+    table["GFLOP/step"] = trials["gflop_per_step"] if "gflop_per_step" in trials else float("nan")
+    table["threads"] = trials["threads"] if "threads" in trials else float("nan")
     remarks = trials[["reason", "notes"]].fillna("")
     table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")
     table.index.name = "trial"
@@ -257,3 +261,36 @@ def configurations(trials: pd.DataFrame, keys: list[str] | None = None) -> pd.Da
             }
         )
     return pd.DataFrame(rows, columns=[*keys, "seeds", "finished", "notes"])
+
+
+def hyperparameters(trials: pd.DataFrame, components: dict | None = None) -> pd.DataFrame:
+    """Per distinct configuration, what its trials trained with: the model's hyper-parameters as each trial
+    recorded them, and every component's own parameters, the declared defaults (where the run recorded its
+    components) overridden by those the run set."""
+    rows: dict[tuple, dict] = {}
+    for r in trials.itertuples():
+        config = json.loads(r.config)
+        hparams = dict(config.get("hparams", {}))
+        params = _parameters(config, hparams.pop("model_params", {}), components or {})
+        values = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in hparams.items()}
+        name = f"{r.model}/{r.loss}/{r.stabilisers}" + (f" [{r.settings}]" if getattr(r, "settings", "") else "")
+        row = {**values, "parameters": params}
+        key = (name, *map(str, row.values()))  # seeds of one configuration share a row
+        rows.setdefault(key, {"configuration": name, "trials": 0, **row})["trials"] += 1
+    return pd.DataFrame(list(rows.values()))
+
+
+def _parameters(config: dict, model_params: dict, components: dict) -> str:
+    """'dcgan width=64; hinge margin=1.0; gp lambda=10.0': each component's own parameters, resolved."""
+
+    def declared(component: str) -> dict:
+        return dict(components.get(component, {}).get("params") or {})
+
+    parts = [(config["model"], {**declared(f"model {config['model']}"), **model_params})]
+    parts.append((config["loss"], {**declared(f"loss {config['loss']}"), **config.get("loss_params", {})}))
+    for choice in config.get("stabilisers", "none").split("+"):
+        name, _, given = choice.partition(":")
+        pairs = dict(p.split("=", 1) for p in re.split(r"[,:]", given) if "=" in p)
+        parts.append((name, {**declared(f"stabiliser {name}"), **pairs}))
+    shown = [f"{name} " + ", ".join(f"{k}={v}" for k, v in sorted(values.items())) for name, values in parts if values]
+    return "; ".join(shown)

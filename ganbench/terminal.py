@@ -11,15 +11,15 @@ from pathlib import Path
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ganbench.trial import DATA_BOUND
+from ganbench.notes import DATA_BOUND, UNDER_TRAINED
 
 console = Console()
 errors = Console(stderr=True)
 
-TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s", "data wait %")
+TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s", "data wait %", "GFLOP/step", "threads")
 STATUS_STYLE = {
     "done": "green",
     "skipped": "dim",
@@ -27,6 +27,7 @@ STATUS_STYLE = {
     "oom": "red",
     "error": "red",
     "interrupted": "yellow",
+    "timeout": "red",
 }
 RESUME_HINT = "ganbench: interrupted; finished trials are kept, run the same command to resume"
 
@@ -64,6 +65,7 @@ class RunProgress:
             transient=False,
         )
         self.overall = self.progress.add_task("all trials", total=total, detail="")
+        self.tasks: dict[str, TaskID] = {}  # job.id -> its bar, to finish it when its result arrives
 
     def __enter__(self) -> RunProgress:
         self.progress.__enter__()
@@ -76,6 +78,7 @@ class RunProgress:
         """The progress callback of one trial (run_trial's ``on_log``)."""
         label = f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}/s{job.seed}"
         task = self.progress.add_task(escape(label), total=1.0, detail="")
+        self.tasks[job.id] = task
 
         def update(usage, values):
             self.progress.update(
@@ -88,6 +91,11 @@ class RunProgress:
 
     def on_result(self, job, result) -> None:
         self.progress.advance(self.overall)
+        task = self.tasks.pop(job.id, None)
+        if task is not None:  # the last log line may come before the budget's end: a finished trial is at 100%
+            if result.status == "done":
+                self.progress.update(task, completed=1.0)
+            self.progress.stop_task(task)  # its clock stops with it
         if result.status != "done":
             style = STATUS_STYLE.get(result.status, "")
             self.progress.console.print(
@@ -111,7 +119,8 @@ def print_table(folder: Path) -> None:
     tuning = frame["phase"] == "tune" if "phase" in frame else None
     if tuning is not None:  # the tuning trials chose the final ones: report.md lists them, the terminal does not
         frame = frame[~tuning].drop(columns="phase")
-    shown = frame.drop(columns=[c for c in TERMINAL_HIDDEN if c in frame.columns]).reset_index(drop=True)
+    hidden = [*TERMINAL_HIDDEN, *(frame.attrs.get("hyper-parameters", []) if "settings" in frame else [])]
+    shown = frame.drop(columns=[c for c in hidden if c in frame.columns]).reset_index(drop=True)
     short = {c: str(c).split(" (")[0] for c in shown.columns}
     clashes = {name for name in short.values() if list(short.values()).count(name) > 1}
     qualified = [
@@ -135,6 +144,11 @@ def print_table(folder: Path) -> None:
             f"[yellow]{bound} of {len(frame)} trials waited over {DATA_BOUND:.0%} of their training "
             f"for data: their steps/s is the loader's (see notes in report.md; --data-workers)[/]"
         )
+    flagged = {"under-trained": UNDER_TRAINED + ":", "trained on a busy machine": "the machine was busy"}
+    for what, marker in flagged.items():
+        count = int(frame["notes"].fillna("").str.contains(marker, regex=False).sum())
+        if count:
+            console.print(f"[yellow]{count} of {len(frame)} trials {what}: see their notes in report.md[/]")
 
 
 def _cell(column: str, value) -> str:

@@ -54,6 +54,17 @@ class TimeSplit:
             f"{shown}; {self.trials} trials, {self.start_up + self.preparation + self.trials_wall:.1f} s wall ({where})"
         )
 
+    def then(self, later: TimeSplit) -> TimeSplit:
+        """This part of an invocation followed by a later one: start-up once, the rest added up."""
+        return TimeSplit(
+            self.start_up,
+            self.preparation + later.preparation,
+            self.trials_wall + later.trials_wall,
+            self.training + later.training,
+            self.evaluation + later.evaluation,
+            self.trials + later.trials,
+        )
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -123,6 +123,7 @@ def train(
     on_log: Callable[[Usage, dict[str, float]], None] = lambda usage, values: None,
     log_every: int = 10,
     warmup_steps: int = 5,
+    on_first_step: Callable[[int | None], None] | None = None,
 ) -> TrainingOutcome:
     """Train until the budget is spent, evaluating (clock paused) at even fractions of it."""
     G, D, loss, stabilisers, hp = setup.generator, setup.critic, setup.loss, setup.stabilisers, setup.hparams
@@ -141,6 +142,7 @@ def train(
     ledger = TrainingLedger(
         budget, clock, images_per_step=batch * hp.n_critic, checkpoints=checkpoints,
         on_checkpoint=on_checkpoint, on_log=on_log, log_every=log_every, warmup_steps=warmup_steps,
+        on_first_step=on_first_step,
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
     with ledger.real_batches(data.batches(batch, rng)) as real_batches:

@@ -18,11 +18,13 @@ from typing import Any
 
 import torch
 
+from ganbench import notes
 from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
+from ganbench.threads import choose_threads, load_average
 from ganbench.train import Diverged, FastPaths, build_setup, train
 from ganbench.types import (
     INTERRUPTED_REASON,
@@ -32,11 +34,11 @@ from ganbench.types import (
     Dataset,
     MetricContext,
     StabiliserChoice,
-    StreamedDataset,
     TrialPlan,
     TrialResult,
     Usage,
 )
+from ganbench.watchdog import TrialTimeout, Watchdog, progress
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ class TrialJob:
     loss_params: tuple[tuple[str, Any], ...] = ()
     settings: str = ""  # what --set or --tune chose, as the table shows it
     phase: str = ""  # "tune" or "final" in a tuned run
+    # How it runs, not what it measures (not part of the id): torch threads (None: chosen, see
+    # ganbench.threads) and the seconds without progress after which it is ended (None: never).
+    threads: int | None = None
+    timeout: float | None = None
 
     def config(self) -> dict[str, Any]:
         """What the trial measures; keys that are empty for most runs are left out, so old ids stand."""
@@ -134,98 +140,112 @@ class TrialJob:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-#: a trial that waits longer than this share of its training time for data is called data-bound in its notes
-DATA_BOUND = 0.10
-
-
 def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     """Train and evaluate one trial; failures are recorded in the result, never raised."""
     result = TrialResult(job.id, "running")
-    try:
-        current = session(job.session)
-    except Exception as error:  # data or metrics could not be prepared in this process
-        return _failed(result, "error", error, _loaded_modules(job.session.plugins))
-    modules = _plugin_modules(current.registry)
-    hook = current.registry.plugins.manager.hook
-    config = {"id": job.id, **job.config()}
-    device = torch.device(job.session.device)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-    observer_failures: list[str] = []
-
-    def notify(event: str, **kwargs: Any) -> None:
-        """Observers follow a trial without touching it: their failures are reported, never fatal."""
+    with Watchdog(job.timeout):  # a trial that stops making progress ends 'timeout', naming what hung
         try:
-            getattr(hook, event)(**kwargs)
-        except Exception as error:
-            observer_failures.append(
-                f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error, modules)})"
-            )
-
-    try:
-        notify("ganbench_trial_started", trial=config)
-        plan = plan_for(job, current)
-        setup = build_setup(plan, current.registry, device, job.fast)
-        clock = TrainingClock(device)
-
-        def on_checkpoint(index: int, usage: Usage) -> None:
-            started = time.perf_counter()
-            measurements = current.evaluator.evaluate(setup.generator, setup.hparams.z_dim, job.seed)
-            result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
-            picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
-            result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
-            result.eval_seconds += time.perf_counter() - started
-            notify(
-                "ganbench_checkpoint",
-                trial=config,
-                checkpoint=index,
-                step=usage.steps,
-                seconds=usage.seconds,
-                measurements=measurements,
-            )
-
-        outcome = train(
-            setup,
-            current.dataset,
-            job.budget,
-            clock,
-            checkpoints=job.checkpoints,
-            on_checkpoint=on_checkpoint,
-            on_log=on_log or (lambda usage, values: None),
-        )
-        result.status = "done"
-        result.usage, result.scalars = outcome.usage, outcome.scalars
-        result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
-        result.data_wait_share = outcome.data_wait_share
-        if outcome.data_wait_share > DATA_BOUND:
-            result.notes.append(data_bound_note(outcome.data_wait_share, current.dataset))
-        buffer = io.BytesIO()
-        torch.save(setup.generator.state_dict(), buffer)
-        result.generator_state = buffer.getvalue()
-    except Diverged as error:
-        _failed(result, "diverged", error, modules)
-    except torch.cuda.OutOfMemoryError as error:
-        _failed(result, "oom", error, modules)
-    except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
-        result.status, result.reason = "interrupted", INTERRUPTED_REASON
-    except Exception as error:
-        _failed(result, "error", error, modules)
-    finally:
+            current = session(job.session)
+        except Exception as error:  # data or metrics could not be prepared in this process
+            return _failed(result, _status_of(error), error, _loaded_modules(job.session.plugins))
+        modules = _plugin_modules(current.registry)
+        hook = current.registry.plugins.manager.hook
+        config = {"id": job.id, **job.config()}
+        device = torch.device(job.session.device)
         if device.type == "cuda":
-            result.peak_memory_mb = torch.cuda.max_memory_allocated(device) / 2**20
-    summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
-    summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
-    notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
+            torch.cuda.reset_peak_memory_stats(device)
+        observer_failures: list[str] = []
+
+        def notify(event: str, **kwargs: Any) -> None:
+            """Observers follow a trial without touching it: their failures are reported, never fatal."""
+            try:
+                getattr(hook, event)(**kwargs)
+            except Exception as error:
+                observer_failures.append(
+                    f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error, modules)})"
+                )
+            progress()
+
+        threads = torch.get_num_threads()
+        try:
+            notify("ganbench_trial_started", trial=config)
+            _train(job, current, result, notify, device, on_log)
+        except Diverged as error:
+            _failed(result, "diverged", error, modules)
+        except torch.cuda.OutOfMemoryError as error:
+            _failed(result, "oom", error, modules)
+        except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
+            result.status, result.reason = "interrupted", INTERRUPTED_REASON
+        except Exception as error:
+            _failed(result, _status_of(error), error, modules)
+        finally:
+            torch.set_num_threads(threads)  # the next trial in this process chooses its own
+            if device.type == "cuda":
+                result.peak_memory_mb = torch.cuda.max_memory_allocated(device) / 2**20
+        summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
+        summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
+        notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
     result.reason = "; ".join([result.reason, *observer_failures]).strip("; ")
     return result
 
 
-def data_bound_note(share: float, dataset: Dataset) -> str:
-    advice = "; more --data-workers would help where cores are free" if isinstance(dataset, StreamedDataset) else ""
-    return (
-        f"waited {share:.1%} of its timed training for real batches: the data loader, not the model, "
-        f"limited its steps/s ({dataset.loading}{advice})"
+def _train(job: TrialJob, current: Session, result: TrialResult, notify, device: torch.device, on_log) -> None:
+    """Build the trial, choose its threads, train it under its budget with checkpoints, keep G's weights."""
+    plan = plan_for(job, current)
+    setup = build_setup(plan, current.registry, device, job.fast)
+    result.threads = choose_threads(job.threads, None, device)
+    torch.set_num_threads(result.threads)
+    load_at_start = load_average()
+
+    def on_first_step(flops: int | None) -> None:
+        """A small step trains on from here on one thread (the first step, counted, is warm-up)."""
+        result.gflop_per_step = flops / 1e9 if flops is not None else None
+        result.threads = choose_threads(job.threads, flops, device)
+        torch.set_num_threads(result.threads)
+
+    def on_checkpoint(index: int, usage: Usage) -> None:
+        started = time.perf_counter()
+        measurements = current.evaluator.evaluate(setup.generator, setup.hparams.z_dim, job.seed)
+        result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
+        picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
+        result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
+        result.eval_seconds += time.perf_counter() - started
+        notify(
+            "ganbench_checkpoint",
+            trial=config_of(job),
+            checkpoint=index,
+            step=usage.steps,
+            seconds=usage.seconds,
+            measurements=measurements,
+        )
+
+    outcome = train(
+        setup,
+        current.dataset,
+        job.budget,
+        TrainingClock(device),
+        checkpoints=job.checkpoints,
+        on_checkpoint=on_checkpoint,
+        on_log=on_log or (lambda usage, values: None),
+        on_first_step=None if job.fast.compile else on_first_step,  # a compiled step is not counted
     )
+    result.status = "done"
+    result.usage, result.scalars = outcome.usage, outcome.scalars
+    result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
+    result.data_wait_share = outcome.data_wait_share
+    result.load_average = max(filter(None, (load_at_start, load_average())), default=None)
+    result.notes += notes.how_it_trained(outcome, plan.model, current.dataset, result, job.budget, device)
+    buffer = io.BytesIO()
+    torch.save(setup.generator.state_dict(), buffer)
+    result.generator_state = buffer.getvalue()
+
+
+def config_of(job: TrialJob) -> dict[str, Any]:
+    return {"id": job.id, **job.config()}
+
+
+def _status_of(error: BaseException) -> str:
+    return "timeout" if isinstance(error, TrialTimeout) else "error"
 
 
 def plan_for(job: TrialJob, current: Session) -> TrialPlan:

@@ -258,3 +258,34 @@ def test_a_data_bound_trial_is_flagged_under_the_terminal_table(tmp_path, capsys
     [(share, notes)] = rows(out, "SELECT data_wait_share, notes FROM trials")
     assert share > 0.1 and "the data loader, not the model, limited its steps/s" in notes
     assert "data wait %" in (out / "report.md").read_text()
+
+
+def test_a_finished_trials_bar_reaches_100_percent_and_its_clock_stops():
+    from types import SimpleNamespace
+
+    from ganbench.budget import Budget
+    from ganbench.terminal import RunProgress
+    from ganbench.types import TrialResult, Usage
+
+    progress = RunProgress(Budget("steps", 10), total=2)
+    jobs = [
+        SimpleNamespace(id=f"t{seed}", model="toy-mlp", loss="toy-ns", stabilisers=(), seed=seed) for seed in (0, 1)
+    ]
+    for job in jobs:  # the last log line came at step 7 of 10, as logging every few steps leaves it
+        progress.on_log(job)(Usage(steps=7), {"d_loss": 1.0, "g_loss": 1.0})
+    progress.on_result(jobs[0], TrialResult("t0", "done"))
+    progress.on_result(jobs[1], TrialResult("t1", "error", "it failed"))
+    done, failed = progress.progress.tasks[1:]
+    assert done.percentage == 100 and done.stop_time is not None
+    assert failed.percentage == 70 and failed.stop_time is not None  # where it stopped, its clock stopped too
+
+
+def test_the_preparation_spinner_names_the_data_set_the_feature_network_and_its_cache(tmp_path, monkeypatch):
+    from ganbench.commands.run import preparing
+    from ganbench.runner import RunRequest
+
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / "cache"))
+    request = RunRequest(["dcgan"], ["ns"], ["none"], "digits", 1, None, tmp_path / "run")
+    text = preparing(request)
+    assert "preparing digits" in text and "trains a feature network" in text and "once per data set" in text
+    assert f"cached in {tmp_path / 'cache'}" in text

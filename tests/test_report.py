@@ -97,6 +97,56 @@ def test_compare_labels_rows_by_run(run_dir, tmp_path, capsys):
     assert main(["compare", str(run_dir), str(tmp_path / "nothing")]) == 2
 
 
+def test_compare_shows_each_runs_budget_and_steps_and_warns_once_per_pair_on_other_data(run_dir, tmp_path, capsys):
+    from ganbench.store import Store
+
+    same, other = tmp_path / "same", tmp_path / "other"
+    shutil.copytree(run_dir, same)
+    shutil.copytree(run_dir, other)
+    store = Store.open_existing(other)
+    store.set("dataset", {**store.get("dataset"), "fingerprint": "0123456789abcdef"})  # the same name, other samples
+    store.close()
+    assert main(["compare", str(run_dir), str(same)]) == 0
+    captured = capsys.readouterr()
+    assert "| run " in captured.out and "| budget " in captured.out and "| 6steps " in captured.out
+    assert "| 6 each " in captured.out and captured.err == ""
+    assert main(["compare", str(run_dir), str(same), str(other)]) == 0
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 2 and all(line.startswith("ganbench: warning: ") for line in warnings)
+    assert all("are on different data sets" in line and "0123456789abcdef" in line for line in warnings)
+
+
+def test_the_report_lists_every_configurations_hyper_parameters_and_the_data_split(run_dir):
+    text = (run_dir / "report.md").read_text()
+    assert "**data split**: all 2,000 points, for training and as the metrics' reference" in text
+    table = text.split("## Hyper-parameters")[1].split("##")[0]
+    row = next(line for line in table.splitlines() if line.startswith("| toy-mlp/toy-ns/none "))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:2] == ["toy-mlp/toy-ns/none", "2"] and "0.001" in cells and "0.5, 0.999" in cells
+    page = (run_dir / "report.html").read_text()
+    assert 'id="hyper-parameters"' in page and "<dt>data split</dt>" in page
+
+
+@pytest.mark.parametrize(
+    "split, samples, said",
+    [
+        ("test", 10_000, "trained and scored on the same 10,000 test images"),
+        ("all", 1_797, "all 1,797 images, for training and as the metrics' reference: the same images"),
+    ],
+)
+def test_the_data_split_is_stated_plainly(tmp_path, split, samples, said):
+    from ganbench import report
+    from ganbench.store import Store
+
+    store = Store(tmp_path)
+    try:
+        store.set("dataset", {"name": "mnist", "shape": "image 1x28x28", "samples": samples, "split": split})
+        store.set("metric_info", {"fid": {}})
+        assert report.data_split(store).startswith(said)
+    finally:
+        store.close()
+
+
 def chromium(*arguments, profile):
     command = [
         CHROMIUM,

@@ -76,6 +76,29 @@ def test_a_unique_prefix_finds_the_trial_and_an_ambiguous_or_unknown_one_is_refu
         store.close()
 
 
+def test_a_readable_name_finds_the_trial_and_one_shared_by_several_settings_lists_them(run_dir, tmp_path):
+    store = Store.open_existing(run_dir)
+    try:
+        assert sampling.resolve_trial(store, "toy-mlp/toy-ns/none/0")["id"] == "abc123000000"
+        assert sampling.resolve_trial(store, "toy-mlp/toy-ns/none/s1")["id"] == "abd456000000"
+        with pytest.raises(UsageError, match=r"no trial 'toy-mlp/toy-ns/gp/0' .*toy-mlp/toy-ns/none/s0 \(abc12300\)"):
+            sampling.resolve_trial(store, "toy-mlp/toy-ns/gp/0")
+    finally:
+        store.close()
+    store = Store(tmp_path)  # one configuration and seed under two --set values
+    for trial_id, settings in (("aaa000000000", "lr_d=1e-3"), ("bbb000000000", "lr_d=2e-3")):
+        trial = {"id": trial_id, "model": "dcgan", "loss": "ns", "stabilisers": "none", "seed": 0, "settings": settings}
+        store.record(trial, TrialResult(trial_id, "done"))
+    try:
+        with pytest.raises(UsageError) as refused:
+            sampling.resolve_trial(store, "dcgan/ns/none/0")
+        message = str(refused.value)
+        assert "is ambiguous" in message and "\n" not in message
+        assert "dcgan/ns/none/s0 (aaa00000, lr_d=1e-3)" in message and "(bbb00000, lr_d=2e-3)" in message
+    finally:
+        store.close()
+
+
 def test_the_sample_command_writes_samples_and_interpolations(run_dir, tmp_path):
     out = tmp_path / "s.png"
     assert (
@@ -88,6 +111,9 @@ def test_the_sample_command_writes_samples_and_interpolations(run_dir, tmp_path)
         == 0
     )
     assert Image.open(path).size[0] > 100
+    by_name = tmp_path / "n.png"
+    argv = ["--plugin", "toy_plugin", "sample", str(run_dir), "--trial", "toy-mlp/toy-ns/none/s1"]
+    assert main([*argv, "-n", "4", "--out", str(by_name)]) == 0 and by_name.read_bytes().startswith(b"\x89PNG")
 
 
 def test_an_unknown_trial_is_one_line_and_exit_2(run_dir, tmp_path, capsys):

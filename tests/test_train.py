@@ -216,8 +216,8 @@ def test_time_waiting_for_data_is_measured_and_a_data_bound_trial_says_so():
     timed_seconds = (steps - 5) / slow.steps_per_s
     assert slow.data_wait_share >= (steps - 5) * batch * toy_plugin.SLOW_ITEM_SECONDS / timed_seconds
     assert 0.5 < slow.data_wait_share <= 1  # sleeping dwarfs a toy step
-    [note] = slow.notes
-    assert note.startswith("waited ") and "the data loader, not the model, limited its steps/s" in note
+    [note] = [n for n in slow.notes if n.startswith("waited ")]  # a busy machine may add a note of its own
+    assert "the data loader, not the model, limited its steps/s" in note
     fast = tiny(steps=steps, hparams={"batch_size": batch})  # in memory: sampled by index
     assert 0 <= fast.data_wait_share < 0.5
 

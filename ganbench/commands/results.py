@@ -9,7 +9,7 @@ from ganbench.errors import UsageError
 from ganbench.paths import check_output_file, make_folder, write_atomically
 from ganbench.plugins import PluginOptions
 from ganbench.registry import registry_for
-from ganbench.terminal import print_table, say
+from ganbench.terminal import print_table, say, warn
 
 
 def report(args, plugins: PluginOptions) -> int:
@@ -33,7 +33,10 @@ def compare(args, plugins: PluginOptions) -> int:
 
     if args.out:
         check_output_file(args.out)
-    write_or_print(reports.compare(args.run_dirs, args.format), args.out)
+    text = reports.compare(args.run_dirs, args.format)  # every folder is read, or refused in one line, first
+    for mismatch in reports.different_data(args.run_dirs):
+        warn(mismatch)
+    write_or_print(text, args.out)
     return 0
 
 

@@ -16,6 +16,7 @@ from ganbench.plugins import PluginOptions
 from ganbench.runlock import check_free
 from ganbench.settings import parse_setting
 from ganbench.terminal import RESUME_HINT, RunProgress, console, errors, print_table, say, warn, warn_failures
+from ganbench.timing import TimeSplit
 from ganbench.train import FastPaths
 from ganbench.types import DataOptions
 
@@ -56,6 +57,9 @@ def request_from(args, plugins: PluginOptions):
         tune_seed=args.tune_seed,
         select=args.select,
         dry_run=args.dry_run,
+        resume_stale=args.resume_stale,
+        threads=args.threads,
+        trial_timeout=args.trial_timeout,
         # Options that plugins added (ganbench_add_options), by where their values go.
         metric_options=args.plugin_options.values(args, "metric"),
         executor=args.executor,
@@ -93,7 +97,7 @@ def run(args, plugins: PluginOptions) -> int:
     from ganbench.runner import final_phase, plan_run
 
     request = request_from(args, plugins)
-    with console.status("loading plugins, data and metrics (a feature network is trained once per data set)"):
+    with console.status(preparing(request)):
         planned = plan_run(request)
     warn_failures(planned.registry)
     warn_repeated(args)  # once the request is known to be good: bad input stays one line
@@ -108,7 +112,7 @@ def run(args, plugins: PluginOptions) -> int:
             if planned.tuning is not None:
                 with console.status("choosing the best configuration of every variant"):
                     final = final_phase(planned, store)
-                run_phase(final, store, execute, args.fail_fast)
+                run_phase(final, store, execute, args.fail_fast, after=TimeSplit(**store.get("time_split")))
         except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
             stopped = True
         path = report.render(request.out, plugins=plugins)
@@ -120,7 +124,16 @@ def run(args, plugins: PluginOptions) -> int:
     return 0
 
 
-def run_phase(planned, store, execute, fail_fast: bool) -> None:
+def preparing(request) -> str:
+    """The spinner's words while a run is planned: the first run on a labelled data set trains the feature
+    network its metrics use (FID's extractor, class coverage's judge), up to a few minutes with no other output."""
+    return escape(
+        f"preparing {request.dataset}: loading plugins, data and metrics; the first run on a data set trains "
+        f"a feature network for its metrics (up to a few minutes, once per data set; cached in {request.cache})"
+    )
+
+
+def run_phase(planned, store, execute, fail_fast: bool, after=None) -> None:
     request = planned.request
     kept = len(store.finished_ids() & {job.id for job in planned.jobs})
     total = len(planned.jobs) - kept
@@ -132,7 +145,7 @@ def run_phase(planned, store, execute, fail_fast: bool) -> None:
         highlight=False,
     )
     with RunProgress(request.budget, total) as progress:
-        execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=fail_fast)
+        execute(planned, store, on_log=progress.on_log, on_result=progress.on_result, fail_fast=fail_fast, after=after)
 
 
 def write_experiment(args, request, plugins: PluginOptions) -> None:

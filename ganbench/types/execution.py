@@ -15,7 +15,7 @@ from typing import Any
 from ganbench.types.metrics import Measurement
 from ganbench.types.records import Record
 
-STATUSES = ("done", "skipped", "diverged", "oom", "error", "interrupted")
+STATUSES = ("done", "skipped", "diverged", "oom", "error", "timeout", "interrupted")
 INTERRUPTED_REASON = "interrupted by the user (Ctrl-C); run the same command again to redo it"
 
 
@@ -103,6 +103,9 @@ class TrialResult:
     images_per_s: float | None = None
     peak_memory_mb: float | None = None
     data_wait_share: float | None = None  # of the throughput window, spent waiting for real batches
+    threads: int | None = None  # torch threads it trained with on a CPU
+    gflop_per_step: float | None = None  # one step's counted FLOPs (matrix products and convolutions)
+    load_average: float | None = None  # the higher of the machine's load at its start and its end
     notes: list[str] = field(default_factory=list)  # facts found while training, for the report
     scalars: list[Scalar] = field(default_factory=list)
     checkpoints: list[CheckpointValue] = field(default_factory=list)

@@ -86,6 +86,9 @@ class ModelSpec(Record):
     incompatible_losses: Mapping[str, str] = field(default_factory=dict)
     # Properties the model guarantees, e.g. {"lipschitz"} for a clipped critic.
     provides: frozenset[str] = frozenset()
+    # Generator steps below which this model shows nothing worth comparing: a trial that ends its
+    # budget with fewer is flagged "under-trained" (0: no such floor).
+    min_steps: int = 0
     # The model's own parameters (name -> default, typed by it), set with --set dcgan.width=32.
     params: Mapping[str, Any] = field(default_factory=dict)
     # Ranges `--tune` searches, keyed like --set (``lr``, ``beta1``, ``n_critic``, a param's name):

@@ -123,6 +123,7 @@ def spec() -> ModelSpec:
         hparams=HPARAMS.replace(),
         # 0: the base width follows the image side (base_width); set it to compare widths.
         params={"width": 0},
+        min_steps=300,  # on the bundled digits: fewer steps leave blobs (README: Choosing a budget)
         search_space=spaces.ADAM,
         data_kinds=("image",),
         image_sizes=(16, 64),

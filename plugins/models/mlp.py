@@ -95,6 +95,7 @@ def spec() -> ModelSpec:
         critic=critic,
         hparams=HPARAMS.replace(),
         params={"g_width": G_WIDTH, "d_width": D_WIDTH},
+        min_steps=500,  # on the 2D mixtures: fewer steps rarely leave a point near a mode
         search_space=spaces.ADAM,
         data_kinds=("vector",),
     )

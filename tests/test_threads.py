@@ -1,0 +1,69 @@
+"""A trial's threads: its step counted in FLOPs (checked by hand), one thread for a small model."""
+
+import pytest
+import torch
+from torch import nn
+
+from ganbench.budget import Budget, TrainingClock
+from ganbench.plugins import PluginOptions
+from ganbench.registry import registry_for
+from ganbench.threads import SMALL_STEP_FLOPS, choose_threads
+from ganbench.train import build_setup, train
+from ganbench.types import Critic, Dataset, DataShape, HParams, ModelSpec, TrialPlan
+
+B, Z, H, D = 16, 4, 32, 2  # batch, latent, hidden, data size
+
+
+def generator(shape, hp):
+    return nn.Sequential(nn.Linear(Z, H), nn.ReLU(), nn.Linear(H, D))
+
+
+def critic(shape, hp):
+    return Critic(nn.Sequential(nn.Linear(D, H), nn.ReLU()), nn.Linear(H, 1))
+
+
+def setup_for(n_critic=1):
+    registry = registry_for(PluginOptions(external=False))
+    model = ModelSpec(name="hand", description="d", generator=generator, critic=critic, data_kinds=("vector",))
+    hp = HParams(z_dim=Z, batch_size=B, n_critic=n_critic)
+    plan = TrialPlan(model, registry.get("losses", "ns"), (), 0, hp, DataShape("vector", (D,)))
+    return build_setup(plan, registry, torch.device("cpu"))
+
+
+def by_hand(n_critic: int) -> int:
+    """2 * batch * in * out for each linear layer's forward; its backward is the gradient of the weight
+    (the same again) and, where the layer's input needs one, the gradient of the input (the same again)."""
+    mm = lambda i, o: 2 * B * i * o  # noqa: E731
+    g_forward = mm(Z, H) + mm(H, D)
+    d_forward = mm(D, H) + mm(H, 1)
+    # D's update: G without gradient, D on the real and the fake batch; backward: weight gradients of both
+    # layers, the input gradient of the head only (D's first layer gets data, which needs none).
+    d_update = g_forward + 2 * d_forward + 2 * (mm(D, H) + 2 * mm(H, 1))
+    # G's update: G and D forward; backward through D (input and weight gradients of both layers) and G
+    # (both gradients of its last layer, the weight gradient of its first: z needs none).
+    g_update = g_forward + d_forward + 2 * (mm(H, 1) + mm(D, H)) + 2 * mm(H, D) + mm(Z, H)
+    return n_critic * d_update + g_update
+
+
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_a_steps_flops_are_its_linear_layers_forward_and_backward(n_critic):
+    """Counted as the real first step trains (torch.utils.flop_counter), against a count by hand."""
+    counted = []
+    data = Dataset("points", torch.randn(256, D))
+    train(setup_for(n_critic), data, Budget("steps", 3), TrainingClock(torch.device("cpu")), checkpoints=0,
+          on_checkpoint=lambda index, usage: None, on_first_step=counted.append)  # fmt: skip
+    assert counted == [by_hand(n_critic)]  # the first step alone
+
+
+def test_a_small_step_trains_on_one_thread_and_a_given_count_wins():
+    cpu = torch.device("cpu")
+    assert choose_threads(None, int(SMALL_STEP_FLOPS / 10), cpu) == 1
+    assert choose_threads(None, int(SMALL_STEP_FLOPS * 10), cpu) == torch.get_num_threads()
+    assert choose_threads(3, int(SMALL_STEP_FLOPS / 10), cpu) == 3
+
+
+def test_every_trial_records_its_threads_and_step_cost():
+    from ganbench.testing import run_tiny_trial
+
+    result = run_tiny_trial("mlp", "ns", dataset="ring8", steps=3)
+    assert result.threads == 1 and 0 < result.gflop_per_step < SMALL_STEP_FLOPS / 1e9

@@ -57,6 +57,16 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def data_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text}: give a share of the data, more than 0 and at most 1 (e.g. 0.1)")
+    return value
+
+
 def plugin_options(argv: list[str]) -> tuple[PluginOptions, str | None]:
     """--plugin and --strict-plugins (they come before the command), and the command's name."""
     early = Parser(prog="ganbench", add_help=False)
@@ -117,6 +127,13 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
         type=int,
         help="DataLoader processes decoding a streamed data set such as folder:PATH "
         "(default: half the torch threads, 1 to 4; 0 decodes in the training process)",
+    )
+    run.add_argument(
+        "--data-fraction",
+        type=data_fraction,
+        metavar="F",
+        help="train on this share of the training data, 0 < F <= 1: a fixed seeded subset, the same for every "
+        "trial; the metrics keep the whole data set as their reference (default: 1)",
     )
     run.add_argument(
         "--metrics",

@@ -55,20 +55,27 @@ def metric_curves(metrics: pd.DataFrame, trials: pd.DataFrame, labels: dict[str,
 
 
 def training_curves(scalars: pd.DataFrame, title: str) -> bytes:
-    """Losses (left) and mean D(x), D(G(z)) (right) against training seconds, for one trial."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(6.4, 2.4), dpi=90)
-    for axes, names in ((left, ("d_loss", "g_loss")), (right, ("d_real", "d_fake"))):
+    """Losses (left) and mean D(x), D(G(z)) (middle) against training seconds, for one trial; any other
+    scalar the trial logged (a stabiliser's own, such as ADA's p) in a third panel on the right."""
+    panels = [("losses", ("d_loss", "g_loss")), ("discriminator outputs", ("d_real", "d_fake"))]
+    own = [name for name in dict.fromkeys(scalars["name"]) if name not in SCALAR_LABELS]
+    if own:
+        panels.append(("stabilisers", tuple(own)))
+    figure, axes_row = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.4), dpi=90, squeeze=False)
+    for axes, (heading, names) in zip(axes_row[0], panels):
         for name in names:
             series = scalars[scalars["name"] == name].sort_values("seconds")
             if len(series):
-                axes.plot(series["seconds"], series["value"], label=SCALAR_LABELS.get(name, name), lw=1)
+                drawn = "steps-post" if heading == "stabilisers" else "default"  # a value holds until it changes
+                axes.plot(
+                    series["seconds"], series["value"], label=SCALAR_LABELS.get(name, name), lw=1, drawstyle=drawn
+                )
         axes.set_xlabel("training seconds", fontsize=8)
+        axes.set_title(heading, fontsize=8)
         axes.tick_params(labelsize=7)
         axes.grid(alpha=0.3)
         if axes.lines:
             axes.legend(fontsize=7)
-    left.set_title("losses", fontsize=8)
-    right.set_title("discriminator outputs", fontsize=8)
     figure.suptitle(title, fontsize=8)
     return figure_png(figure)
 

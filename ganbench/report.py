@@ -268,6 +268,7 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         + (f", {md(data['modes'])} modes" if data.get("modes") else "")
         + (f", {md(data['classes'])} classes" if data.get("classes") else "")
         + (f"; {md(data['loading'])}" if data.get("loading") else "")
+        + md(data_fraction(data))
         + ")",
         *([f"- **data split**: {md(split)}"] if split else []),
         f"- **budget**: {md(store.get('budget', '?'))} of training per trial (evaluation excluded), "
@@ -334,6 +335,17 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
     return "\n".join(lines)
 
 
+def data_fraction(data: dict) -> str:
+    """'; trained on a 10% share (180 samples) ...' for a run with --data-fraction, else ''."""
+    fraction, kept = data.get("fraction", 1.0), data.get("training_samples")
+    if fraction is None or fraction >= 1 or not isinstance(kept, int):
+        return ""
+    return (
+        f"; trained on a {fraction:.0%} share of them ({kept:,} samples, --data-fraction {fraction:g}: a fixed "
+        "seeded subset, the same for every trial), scored against all of them"
+    )
+
+
 def data_split(store: Store) -> str | None:
     """Which images the trials trained on and the metrics scored against, said plainly: in one run they are
     the same images (tuning's selection and final table use halves of them). None for older databases."""
@@ -345,7 +357,11 @@ def data_split(store: Store) -> str | None:
     if not store.get("metric_info"):  # --metrics none
         which = f"all {n:,}" if split == "all" else f"{n:,} {split}"
         return f"trained on {which} {what}; no metric scored against them"
-    if split == "all":
+    kept, fraction = data.get("training_samples"), data.get("fraction") or 1.0
+    if fraction < 1 and isinstance(kept, int):
+        which = "" if split == "all" else f" {split}"
+        text = f"trained on {kept:,} of the {n:,}{which} {what} (a {fraction:.0%} share), scored against all {n:,}"
+    elif split == "all":
         text = f"all {n:,} {what}, for training and as the metrics' reference: the same {what}"
     else:
         text = f"trained and scored on the same {n:,} {split} {what}"
@@ -483,6 +499,7 @@ def _html(store: Store, summary: exports.Summary, table: pd.DataFrame, curves: d
             + (f", {data['modes']} modes" if data.get("modes") else "")
             + (f", {data['classes']} classes" if data.get("classes") else "")
             + (f"; {data['loading']}" if data.get("loading") else "")
+            + data_fraction(data)
             + ")",
         ),
         (

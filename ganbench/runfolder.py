@@ -183,7 +183,8 @@ def _shown(values: dict, key: str) -> str:
 def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprint: str, installed: dict) -> None:
     """What every report states about the run; written again on a resume (how data was read may differ;
     components, once a resume is allowed, are those the trials still to run are measured with)."""
-    data = session(run.session_key).dataset
+    current = session(run.session_key)
+    data, training = current.dataset, current.training_data
     store.set("grid", grid)
     store.set("components", installed)
     store.set("metric_info", session(run.session_key).evaluator.facts(run.request.metric_options))
@@ -201,6 +202,9 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
             "loading": data.loading,
             "split": data.split,
             "fingerprint": fingerprint,
+            # --data-fraction: training drew from this share (a fixed seeded subset); the metrics used all
+            "fraction": run.request.data.fraction,
+            "training_samples": len(training),
         },
     )
 

@@ -6,6 +6,7 @@ a Ray task; the worker rebuilds its plugins, data and metrics once per process (
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import hashlib
@@ -34,6 +35,7 @@ from ganbench.types import (
     Dataset,
     MetricContext,
     StabiliserChoice,
+    StreamedDataset,
     TrialPlan,
     TrialResult,
     Usage,
@@ -57,9 +59,10 @@ class SessionKey:
 @dataclass
 class Session:
     registry: Registry
-    dataset: Dataset  # on the device
+    dataset: Dataset  # on the device: the whole data set, the metrics' reference
     evaluator: Evaluator
     setup_seconds: float
+    training_data: Dataset  # what training draws from: ``dataset``, or its --data-fraction share
 
 
 def load_dataset(registry: Registry, name: str, options: DataOptions) -> Dataset:
@@ -81,9 +84,31 @@ def session(key: SessionKey) -> Session:
     dataset = load_dataset(registry, key.dataset, key.data).to(device)
     options = dict(key.metric_options)
     specs = choose_metrics(registry, dataset, list(key.metrics) if key.metrics is not None else None, options)
-    context = MetricContext(dataset, device, key.cache_dir, options)
+    context = MetricContext(dataset, device, key.cache_dir, options)  # the whole data set: FID's full reference
     evaluator = Evaluator.prepare(specs, context)
-    return Session(registry, dataset, evaluator, time.perf_counter() - started)
+    training = training_share(dataset, key.data.fraction)
+    return Session(registry, dataset, evaluator, time.perf_counter() - started, training)
+
+
+#: seeds the --data-fraction subset: a constant, so every trial and every process of a run (and every
+#: run with the same fraction) trains on the same samples, whatever the trial's own seed
+SHARE_SEED = 0
+
+
+def training_share(dataset: Dataset, fraction: float) -> Dataset:
+    """``fraction`` of the samples, chosen at random with a fixed seed, as a data set of the same kind."""
+    if fraction >= 1.0:
+        return dataset
+    n = len(dataset)
+    keep = max(1, round(fraction * n))
+    index = torch.randperm(n, generator=torch.Generator().manual_seed(SHARE_SEED))[:keep].sort().values
+    labels = None if dataset.labels is None else dataset.labels[index.to(dataset.labels.device)]
+    if isinstance(dataset, StreamedDataset):
+        share = copy.copy(dataset)  # the same loader settings, over a Subset of its items
+        share.items = torch.utils.data.Subset(dataset.items, index.tolist())
+        share.labels, share.identity = labels, f"{dataset.identity} (share {fraction:g}, seed {SHARE_SEED})"
+        return share
+    return dataclasses.replace(dataset, x=dataset.x[index.to(dataset.x.device)], labels=labels)
 
 
 @dataclass
@@ -112,6 +137,8 @@ class TrialJob:
     def config(self) -> dict[str, Any]:
         """What the trial measures; keys that are empty for most runs are left out, so old ids stand."""
         extra = {"loss_params": dict(self.loss_params), "settings": self.settings, "phase": self.phase}
+        if self.session.data.fraction != 1.0:  # another share of the data is another experiment
+            extra["data_fraction"] = self.session.data.fraction
         return {
             **{key: value for key, value in extra.items() if value},
             "model": self.model,
@@ -221,7 +248,7 @@ def _train(job: TrialJob, current: Session, result: TrialResult, notify, device:
 
     outcome = train(
         setup,
-        current.dataset,
+        current.training_data,
         job.budget,
         TrainingClock(device),
         checkpoints=job.checkpoints,

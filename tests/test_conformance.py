@@ -95,3 +95,24 @@ def test_the_fail_line_docs_plugins_md_quotes_is_what_check_plugin_prints(ganben
         f"{'pass' if r.passed else 'FAIL'} {r.check}: {r.detail}" for r in ganbench_plugins.check("loss", "mylosses")
     ]
     assert quoted in printed
+
+
+@pytest.mark.parametrize(
+    "name, check_line",
+    [
+        ("dragan-no-graph", "FAIL gradients: D penalty: dragan-no-graph's d_penalty (its value has no graph back"),
+        ("detaching-aug", "FAIL gradients: through critic_input: detaching-aug's critic_input cuts the gradient to G"),
+        ("rounding-aug", "FAIL gradients: through critic_input: rounding-aug's critic_input cuts the gradient to G"),
+        (
+            "half-detaching-aug",
+            "FAIL gradients: through critic_input: half-detaching-aug's critic_input cuts the gradient to G: in G's "
+            "update the batch it returns has a zero gradient with respect to some of G's samples",
+        ),
+    ],
+)
+def test_a_stabiliser_that_cuts_a_gradient_fails_with_what_it_cut(name, check_line, capsys):
+    code = main(["--plugin", "broken_stabiliser_plugin", "check-plugin", name])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert any(line.startswith(check_line) for line in out.splitlines()), out
+    assert f"stabiliser '{name}' fails the contract" in out

@@ -228,3 +228,13 @@ def test_the_latex_caption_claims_intervals_only_where_seeds_give_them(run_dir, 
     caption = report.render_format(single, "latex")
     assert "Student t" not in caption and "Welch" not in caption
     assert "one seed per configuration: single values, no interval and no significance test" in caption
+
+
+def test_a_run_on_a_share_of_the_data_says_so_and_keeps_the_whole_as_reference(tmp_path):
+    out = tmp_path / "tenth"
+    arguments = ["run", "--models", "toy-mlp", "--losses", "toy-ns", "--dataset", "toy-line", "--budget", "4steps"]
+    assert main([*PLUGINS, *arguments, "--metrics", "mean-gap", "--data-fraction", "0.1", "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "**data split**: trained on 200 of the 2,000 points (a 10% share), scored against all 2,000" in text
+    assert "--data-fraction 0.1: a fixed seeded subset, the same for every trial" in text
+    assert "data_fraction = 0.1" in (out / "experiment.toml").read_text()  # a rerun trains on the same share

@@ -40,6 +40,14 @@ def request_from(args, plugins: PluginOptions):
     check_free(out)  # another run trains in it now (the lock itself is taken when the folder opens)
 
     budget = Budget.parse(args.budget if args.budget is not None else base["budget"])
+    if budget.unit == "flops" and args.compile:
+        raise UsageError(
+            f"--budget {budget} with --compile: torch's FLOP counter cannot see inside a compiled step; "
+            "leave out --compile, or give a step or time budget"
+        )
+    fraction = args.data_fraction if args.data_fraction is not None else _suite_fraction(base)
+    # A suite's `set` list (the form of --config) applies where the command line sets nothing.
+    settings = args.set if args.set is not None else [str(text) for text in base.get("set", [])]
     return RunRequest(
         models=_list_option("--models", args.models, list(base["models"])),
         losses=_list_option("--losses", args.losses, list(base["losses"])),
@@ -50,9 +58,11 @@ def request_from(args, plugins: PluginOptions):
         out=out,
         checkpoints=budget.checkpoints(args.checkpoints),
         device=args.device,
-        data=DataOptions(args.data_root, args.image_size, not args.no_download, workers=args.data_workers),
+        data=DataOptions(
+            args.data_root, args.image_size, not args.no_download, workers=args.data_workers, fraction=fraction
+        ),
         metrics=_list_option("--metrics", args.metrics, None),
-        settings=[parse_setting(text) for text in args.set or []],
+        settings=[parse_setting(text) for text in settings],
         tune=_tune(args.tune),
         tune_seed=args.tune_seed,
         select=args.select,
@@ -68,6 +78,14 @@ def request_from(args, plugins: PluginOptions):
         command=args.command_line,
         fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
     )
+
+
+def _suite_fraction(suite: dict) -> float:
+    """A suite's ``data_fraction``, checked as --data-fraction is."""
+    value = suite.get("data_fraction", 1.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise UsageError(f"the suite's data_fraction {value!r}: give a share of the data, more than 0 and at most 1")
+    return float(value)
 
 
 def _tune(value: int | None) -> int:
@@ -161,6 +179,8 @@ def write_experiment(args, request, plugins: PluginOptions) -> None:
         seeds=request.seeds,
         budget=str(request.budget),
         checkpoints=request.checkpoints,
+        data_fraction=request.data.fraction if request.data.fraction != 1.0 else None,
+        set=[str(setting) for setting in request.settings] or None,
         plugins=list(plugins.modules) or None,
     )
     comment = f"The experiment of this run folder: `ganbench rerun {request.out}` runs it again.\n{request.command}"

@@ -4,6 +4,11 @@ The optimisers are wrapped, not replaced: at the first D and G updates the wrapp
 parameters hold a gradient, then steps as usual. That is how "D's loss reaches D and nothing of
 G" and "G's loss reaches G" are checked, through :func:`ganbench.train.train` itself rather than
 a copy of it, so a check can never pass on a step the harness does not take.
+
+A stabiliser's penalties and ``critic_input`` are wrapped the same way, on the instance: each
+call notes whether what it returned still carries a gradient (to D's parameters for a penalty,
+back to G's samples for an augmented fake), so that a penalty with no graph or an augmentation
+that detaches is named for what it does, not only seen as a weaker update.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from ganbench.budget import Budget, TrainingClock
 from ganbench.conformance.results import BATCH, CPU, CheckResult, error_line
 from ganbench.grid import check_trial
 from ganbench.registry import Registry
-from ganbench.train import build_setup, train
+from ganbench.train import Setup, build_setup, train
 from ganbench.types import Dataset, LossSpec, ModelSpec, StabiliserChoice, TrialPlan
 
 
@@ -44,6 +49,9 @@ class Run(NamedTuple):
     generator_state: dict[str, torch.Tensor]
     d_grads: dict[str, str]  # "D."/"G." param name -> "none" | "zero" | "ok", at the first D update
     g_grads: dict[str, str]  # the same at the first G update
+    # stabiliser method -> what its calls gave: penalties "none" | "no graph" | "zero" | "ok" (a gradient to D);
+    # critic_input on G's samples "cut" | "flat" | "partly" | "ok" (a gradient back to all, some or none of them).
+    stabiliser_calls: dict[str, set[str]]
 
 
 def _grad_state(p: torch.Tensor) -> str:
@@ -72,6 +80,8 @@ def train_once(registry: Registry, plan: TrialPlan, data: Dataset, steps: int = 
 
     setup.opt_d = _Watched(setup.opt_d, snapshot("d"))  # type: ignore[assignment]
     setup.opt_g = _Watched(setup.opt_g, snapshot("g"))  # type: ignore[assignment]
+    calls: dict[str, set[str]] = {}
+    _watch_stabilisers(setup, calls)
     outcome = train(
         setup,
         data,
@@ -83,7 +93,54 @@ def train_once(registry: Registry, plan: TrialPlan, data: Dataset, steps: int = 
     )
     state = {k: v.detach().clone() for k, v in setup.generator.state_dict().items()}
     numbers = [(s.step, s.name, s.value) for s in outcome.scalars]
-    return Run(numbers, state, seen.get("d", {}), seen.get("g", {}))
+    return Run(numbers, state, seen.get("d", {}), seen.get("g", {}), calls)
+
+
+def _watch_stabilisers(setup: Setup, calls: dict[str, set[str]]) -> None:
+    """Wrap each stabiliser's penalties and critic_input on its instance, noting what each call returns."""
+    d_params = [p for p in setup.critic.parameters() if p.requires_grad]
+    for stabiliser in setup.stabilisers:
+        for method in ("d_penalty", "d_scores"):
+            noted = calls.setdefault(method, set())
+            setattr(stabiliser, method, _noting_penalty(getattr(stabiliser, method), d_params, noted))
+        noted = calls.setdefault("critic_input", set())
+        stabiliser.critic_input = _noting_input(stabiliser.critic_input, noted)  # type: ignore[method-assign]
+
+
+def _noting_penalty(method: Callable, d_params: list[torch.Tensor], noted: set[str]) -> Callable:
+    def penalty(*args):
+        result = method(*args)
+        if result is None:
+            noted.add("none")
+        elif not isinstance(result, torch.Tensor) or not result.requires_grad:
+            noted.add("no graph")
+        else:
+            grads = torch.autograd.grad(result, d_params, retain_graph=True, allow_unused=True)
+            noted.add("ok" if any(g is not None and bool(g.abs().sum() > 0) for g in grads) else "zero")
+        return result
+
+    return penalty
+
+
+def _noting_input(method: Callable, noted: set[str]) -> Callable:
+    def critic_input(x: torch.Tensor, progress: float) -> torch.Tensor:
+        out = method(x, progress)
+        if x.requires_grad:  # G's samples (in G's update): G learns only through what comes back
+            if not isinstance(out, torch.Tensor) or not out.requires_grad:
+                noted.add("cut")
+            else:
+                # Random weights of a generator of its own: the training's random streams are left as they are.
+                weights = torch.rand(out.shape, generator=torch.Generator().manual_seed(0)).to(out.device, out.dtype)
+                (grad,) = torch.autograd.grad(out, x, weights, retain_graph=True, allow_unused=True)
+                if grad is None or not bool(grad.abs().sum() > 0):
+                    noted.add("flat")
+                elif not bool((grad.flatten(1).abs().sum(dim=1) > 0).all()):  # some samples cut off, not all
+                    noted.add("partly")
+                else:
+                    noted.add("ok")
+        return out
+
+    return critic_input
 
 
 def trial_plan(
@@ -103,11 +160,13 @@ def training_checks(
     strict_g: bool,
     g_subject: str,
     d_subject: str,
+    also: Callable[[Run], list[CheckResult]] | None = None,
 ) -> list[CheckResult]:
     """One step runs; losses are finite; gradients go where they should; same seed, same numbers.
 
     ``strict_*``: every parameter must be reached (a model's own), not just some (a loss or a
     stabiliser cannot know which parameters the model has). ``*_subject`` names what is judged.
+    ``also``: checks of the kind's own on the first run (a stabiliser's penalties and inputs).
     """
     try:
         first = train_once(registry, plan, data)
@@ -121,6 +180,7 @@ def training_checks(
         _finite(first),
         _d_update(first, strict_d, d_subject),
         _g_update(first, strict_g, g_subject),
+        *(also(first) if also is not None else []),
         _repeatable(first, lambda: train_once(registry, plan, data)),
     ]
 

@@ -115,6 +115,9 @@ class DataOptions:
     download: bool = True
     argument: str = ""  # the part after ':' in 'folder:PATH'
     workers: int | None = None  # DataLoader worker processes for streamed data sets; None: chosen from the cores
+    # The share of the samples training draws from (--data-fraction): a fixed seeded subset, the same for
+    # every trial of a run; the metrics keep the whole data set as their reference. Loaders ignore it.
+    fraction: float = 1.0
 
 
 @dataclass(kw_only=True)

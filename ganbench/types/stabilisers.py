@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ganbench.types.data import DataShape
-from ganbench.types.models import Critic
+from ganbench.types.models import Critic, HParams
 from ganbench.types.records import Record
 
 if TYPE_CHECKING:
@@ -23,9 +23,10 @@ class Stabiliser:
     One instance is made per trial, so any state (running averages, schedules) lives with
     that trial. The training step calls, in order:
 
-    ``critic_shape``/``wrap_critic`` once when the trial is built; then every step
-    ``critic_input`` on real and fake batches, ``d_penalty`` added to D's loss,
-    ``after_d_step``; ``g_loss`` to add to or replace G's loss, ``after_g_step``.
+    ``critic_shape``/``wrap_critic``/``own_module`` once when the trial is built; then every step
+    ``critic_input`` on real and fake batches, ``d_penalty`` and ``d_scores`` added to D's loss,
+    ``after_d_step``; ``g_loss`` to add to or replace G's loss, ``g_penalty`` added to it,
+    ``after_g_step``; ``scalars`` after the step, for the log.
     """
 
     #: properties this stabiliser guarantees, e.g. {"lipschitz"}
@@ -54,15 +55,46 @@ class Stabiliser:
         """A term added to D's loss; ``real`` and ``fake`` are D's inputs (after ``critic_input``)."""
         return None
 
+    def d_scores(self, real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor | None:
+        """D's raw scores on this update's real and fake batches, exactly as the loss saw them (with their
+        graph, so no second forward pass): a term added to D's loss (LeCam), or None for a stabiliser
+        that only reads them (ADA's overfitting heuristic)."""
+        return None
+
     def g_loss(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
         """G's loss given its adversarial loss: return it, add to it or replace it."""
         return adversarial
+
+    def own_module(self, shape: DataShape, hparams: HParams) -> nn.Module | None:
+        """A module of the stabiliser's own that trains with G (MRGAN's encoder), built once with the trial.
+
+        ``shape`` is the data's, ``hparams`` the trial's. The core moves it to the device and gives it an
+        optimiser of its own, made like G's (``optimizer``, ``lr_g``, ``betas``), stepped right after G's
+        from the gradient of G's loss. Keep a reference: ``g_penalty`` is where it is used.
+        """
+        return None
+
+    def g_penalty(
+        self, generator: nn.Module, real: torch.Tensor, adversarial: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor | None:
+        """A term added to G's loss that needs G itself, or None.
+
+        ``real`` is the last data batch D saw, as drawn (before ``critic_input``: in the data's shape);
+        ``adversarial(x)`` is the run's G loss on samples ``x`` as D sees them (every ``critic_input``,
+        then D, then the loss's ``g_loss``), which MRGAN's mode term asks of G(E(x)).
+        """
+        return None
 
     def after_d_step(self, critic: Critic) -> None:
         pass
 
     def after_g_step(self, generator: nn.Module) -> None:
         pass
+
+    def scalars(self) -> dict[str, float]:
+        """Values of the stabiliser's own to follow over training (ADA's p), read after every step and
+        recorded with the trial's losses whenever one changes; the report draws them beside the losses."""
+        return {}
 
 
 @dataclass(kw_only=True)

@@ -7,9 +7,9 @@ and combined with '+' (``gp+sn``), applied in that order.
 
 from ganbench import hookimpl
 
-from . import clip, fm, gp, ha, ls, mbd, noise, pack, r1, sn
+from . import ada, bcr, clip, cr, diffaug, dragan, fm, gp, ha, lecam, ls, mbd, mrgan, noise, pack, r1, r2, sn
 
-MODULES = (mbd, fm, gp, r1, sn, noise, ha, pack, ls, clip)
+MODULES = (mbd, fm, gp, r1, sn, noise, ha, pack, ls, clip, r2, dragan, lecam, cr, bcr, diffaug, ada, mrgan)
 
 
 @hookimpl

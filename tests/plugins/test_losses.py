@@ -19,12 +19,12 @@ def bce(scores, target):
     return F.binary_cross_entropy(torch.sigmoid(scores), torch.full_like(scores, target))
 
 
-def test_the_five_losses_are_registered_with_description_and_source():
-    assert set(LOSSES) == {"minimax", "ns", "wasserstein", "hinge", "lsgan"}
+def test_the_six_losses_are_registered_with_description_and_source():
+    assert set(LOSSES) == {"minimax", "ns", "wasserstein", "hinge", "lsgan", "rpgan"}
     for spec in LOSSES.values():
         assert spec.description and "\n" not in spec.description
         assert spec.source
-        assert not spec.g_uses_real
+    assert {n for n, s in LOSSES.items() if s.g_uses_real} == {"rpgan"}  # relativistic: G's loss reads D(real)
     assert {n for n, s in LOSSES.items() if s.uses_labels} == {"minimax", "ns", "lsgan"}
     assert LOSSES["wasserstein"].requires == frozenset({"lipschitz"})
     assert all(not s.requires for n, s in LOSSES.items() if n != "wasserstein")
@@ -112,7 +112,7 @@ def test_finite_values_and_gradients_for_extreme_scores(name):
     fake = extreme.flip(0).clone().requires_grad_()
     kwargs = {"real_target": 0.9} if spec.uses_labels else {}
     d = spec.d_loss(real, fake, **kwargs)
-    g = spec.g_loss(fake, None)
+    g = spec.g_loss(fake, real.detach() if spec.g_uses_real else None)
     assert d.dim() == 0 and g.dim() == 0
     torch.autograd.backward([d, g])
     for value in (d, g, real.grad, fake.grad):
@@ -132,7 +132,8 @@ def test_log_losses_at_extreme_scores_match_their_limits():
 def test_generator_loss_falls_as_fake_scores_rise(name):
     # Scores below 1, where even the least squares loss (target c = 1) still wants them higher.
     fake = torch.tensor([-3.0, -1.0, 0.0, 0.5], requires_grad=True)
-    LOSSES[name].g_loss(fake, None).backward()
+    real = torch.zeros(4) if LOSSES[name].g_uses_real else None  # relativistic: fixed real scores
+    LOSSES[name].g_loss(fake, real).backward()
     assert (fake.grad < 0).all()
 
 

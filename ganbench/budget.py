@@ -1,8 +1,11 @@
-"""The compute budget every trial of a run gets: training time, generator steps or images.
+"""The compute budget every trial of a run gets: training time, generator steps, images or FLOPs.
 
 Time counts training only: the clock is paused during evaluation, and on a GPU the device
 is synchronised before the clock is read, so queued kernels are not mistaken for free time.
 Images are real images shown to D (batch x n_critic per generator step), as in StyleGAN's kimg.
+FLOPs are those torch's FLOP counter finds in a whole step (every D update and the G update,
+forward and backward, a penalty's double backward included), counted on real batches: the same
+work on any machine, and equal compute between models whose steps cost differently.
 """
 
 from __future__ import annotations
@@ -28,12 +31,20 @@ _UNITS = {
     "img": ("images", 1),
     "kimg": ("images", 1000),
     "mimg": ("images", 1_000_000),
+    "gflop": ("flops", 10**9),
+    "tflop": ("flops", 10**12),
+    "pflop": ("flops", 10**15),
 }
+#: how a FLOP budget is written back, largest first: 500tflop, not 5e+14flop
+_FLOP_UNITS = (("pflop", 10**15), ("tflop", 10**12), ("gflop", 10**9))
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
-_HELP = "use a training time (30s, 5m, 1h), generator steps (2000steps) or real images shown to D (50kimg)"
+_HELP = (
+    "use a training time (30s, 5m, 1h), generator steps (2000steps), real images shown to D (50kimg) "
+    "or FLOPs counted by torch (500tflop; also gflop, pflop)"
+)
 #: the most a trial may be given: far beyond any benchmark, and a typo (a 400-digit number) is not read as "for ever"
-MAXIMUM = {"seconds": 7 * 24 * 3600, "steps": 10**9, "images": 10**12}
-MAXIMUM_TEXT = {"seconds": "1 week (168h)", "steps": "10^9 steps", "images": "10^12 images"}
+MAXIMUM = {"seconds": 7 * 24 * 3600, "steps": 10**9, "images": 10**12, "flops": 10**21}
+MAXIMUM_TEXT = {"seconds": "1 week (168h)", "steps": "10^9 steps", "images": "10^12 images", "flops": "10^21 FLOPs"}
 #: checkpoints a trial is evaluated at when --checkpoints is not given, and the most it may have
 DEFAULT_CHECKPOINTS = 4
 MAX_CHECKPOINTS = 1000
@@ -41,7 +52,7 @@ MAX_CHECKPOINTS = 1000
 
 @dataclass(frozen=True)
 class Budget:
-    unit: str  # "seconds", "steps" or "images"
+    unit: str  # "seconds", "steps", "images" or "flops"
     amount: float
 
     @classmethod
@@ -58,7 +69,7 @@ class Budget:
             raise UsageError(f"budget '{shown}' must be more than zero: {_HELP}")
         if not math.isfinite(amount) or amount > MAXIMUM[unit]:
             raise UsageError(f"budget '{shown}' is more than a trial may have, {MAXIMUM_TEXT[unit]}: {_HELP}")
-        if unit != "seconds" and amount != int(amount):
+        if unit in ("steps", "images") and amount != int(amount):
             raise UsageError(f"budget '{shown}' must be a whole number of {unit}: {_HELP}")
         return cls(unit, amount)
 
@@ -67,6 +78,9 @@ class Budget:
             return f"{self.amount:g}s"
         if self.unit == "steps":
             return f"{int(self.amount)}steps"
+        if self.unit == "flops":
+            name, scale = next(((n, s) for n, s in _FLOP_UNITS if self.amount >= s), _FLOP_UNITS[-1])
+            return f"{self.amount / scale:g}{name}"
         return f"{self.amount / 1000:g}kimg" if self.amount % 1000 == 0 else f"{int(self.amount)}img"
 
     def checkpoints(self, given: int | None) -> int:
@@ -122,6 +136,13 @@ class TrainingClock:
     @property
     def seconds(self) -> float:
         running = self._now() - self._since if self._since is not None else 0.0
+        return self._spent + running
+
+    @property
+    def host_seconds(self) -> float:
+        """The time so far as the host sees it, without waiting for the device: a GPU still working
+        through queued kernels is behind it, so this may fall short of ``seconds``, never exceed it."""
+        running = time.perf_counter() - self._since if self._since is not None else 0.0
         return self._spent + running
 
 

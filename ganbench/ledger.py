@@ -16,11 +16,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from ganbench.budget import Budget, TrainingClock
 from ganbench.threads import flop_counter
 from ganbench.types import Scalar, Usage
 from ganbench.watchdog import progress
+
+#: under a time budget the device is synchronised every this many steps, and every step near the end
+SYNC_EVERY = 50
+NEAR_END_SHARE = 0.02
 
 
 class Diverged(Exception):
@@ -56,6 +61,7 @@ class TrainingLedger:
         log_every: int = 10,
         warmup_steps: int = 5,
         on_first_step: Callable[[int | None], None] | None = None,
+        stabiliser_scalars: Callable[[], Mapping[str, float]] = dict,
     ):
         self.budget, self.clock = budget, clock
         self.images_per_step, self.checkpoints = images_per_step, checkpoints
@@ -68,10 +74,19 @@ class TrainingLedger:
         self.waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent drawing real batches
         self.stretches: list[tuple[int, float]] = []  # steps and training seconds between checkpoints
         self.stretch_start = (0, 0.0)
+        self.device_lag = 0.0  # how far the host's clock was seen to run ahead of the device, in seconds
         # The first step is counted in FLOPs (torch.utils.flop_counter: matrix products and convolutions)
         # as it trains: what a step costs, told to on_first_step (the trial chooses its threads by it).
+        # Under a FLOP budget the step after every checkpoint is counted again, since a step's cost may
+        # change as training goes (an augmentation switched on, a model that grows); each step is
+        # charged the latest count, so a trial ends within one step of the budget.
         self.on_first_step = on_first_step
-        self.counter = flop_counter() if on_first_step is not None else None
+        self.counting = on_first_step is not None or budget.unit == "flops"
+        self.counter: FlopCounterMode | None = None
+        self.step_flops: int | None = None
+        # Stabilisers' own values (ADA's p): read after every step, recorded at each step one changed.
+        self.stabiliser_scalars = stabiliser_scalars
+        self.last_recorded: dict[str, float] = {}
 
     @property
     def progress(self) -> float:
@@ -91,14 +106,15 @@ class TrainingLedger:
         """
         try:
             first = next(batches)
-            if self.counter is not None:
-                self.counter.__enter__()
+            if self.counting:
+                self._count_next_step()
             self.clock.start()
             try:
                 yield self._timed(itertools.chain([first], batches))
             finally:
-                if self.counter is not None and self.usage.steps == 0:  # the first step never finished
+                if self.counter is not None:  # a counted step never finished
                     self.counter.__exit__(None, None, None)
+                    self.counter = None
                 self.clock.pause()
                 self.usage.seconds = self.clock.seconds
         finally:
@@ -124,18 +140,55 @@ class TrainingLedger:
         usage = self.usage
         usage.steps += 1
         usage.images += self.images_per_step
-        if usage.steps == 1 and self.counter is not None:
-            self.counter.__exit__(None, None, None)
-            self.on_first_step(int(self.counter.get_total_flops()))
-        if self.budget.unit == "seconds" or usage.steps == self.warmup_steps:
+        if self.counter is not None:
+            self._counted()
+        if self.step_flops is not None:
+            usage.flops += self.step_flops
+        if self.budget.unit == "seconds":
+            usage.seconds = self._time_spent()
+        elif usage.steps == self.warmup_steps:
             usage.seconds = self.clock.seconds
         if usage.steps == self.warmup_steps:
             self.warm_seconds = usage.seconds
         if usage.steps % self.log_every == 0 or usage.steps == 1:
             self._log(logged)
+        self._record_changes()
         progress()  # for the watchdog: this trial is alive
         if self.budget.checkpoint_due(usage, self.checkpoints_done, self.checkpoints):
             self._checkpoints_due()
+
+    def _time_spent(self) -> float:
+        """Training seconds under a time budget, with as few device synchronisations as keep it honest.
+
+        The host's clock is read every step; the device is waited for every SYNC_EVERY steps (which
+        measures how far the host has run ahead of it) and at every step once the host's reading is
+        within that lead, or 2% of the budget, of the end, so a trial overshoots its budget by at most
+        one step. On a CPU both readings are one.
+        """
+        host = self.clock.host_seconds
+        near_end = host >= self.budget.amount - max(NEAR_END_SHARE * self.budget.amount, 2 * self.device_lag)
+        if not near_end and self.usage.steps % SYNC_EVERY:
+            return host
+        synced = self.clock.seconds
+        self.device_lag = max(self.device_lag, synced - host)
+        return synced
+
+    def _count_next_step(self) -> None:
+        self.counter = flop_counter()
+        self.counter.__enter__()
+
+    def _counted(self) -> None:
+        """The counted step is done: its FLOPs are what every step costs from here on."""
+        assert self.counter is not None
+        self.counter.__exit__(None, None, None)
+        self.step_flops, self.counter = int(self.counter.get_total_flops()), None
+        if self.step_flops == 0 and self.budget.unit == "flops":  # it would never end
+            raise RuntimeError(
+                "a FLOP budget needs a step torch's FLOP counter can see, and this one counted 0 FLOPs "
+                "(no matrix product or convolution): give it a step or time budget"
+            )
+        if self.usage.steps == 1 and self.on_first_step is not None:
+            self.on_first_step(self.step_flops)
 
     def _log(self, logged: Mapping[str, torch.Tensor]) -> None:
         values = {name: float(tensor.detach().float().mean()) for name, tensor in logged.items()}
@@ -145,6 +198,15 @@ class TrainingLedger:
         seconds = self.clock.seconds
         self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in values.items()]
         self.on_log(self.usage, values)
+
+    def _record_changes(self) -> None:
+        """A stabiliser's value is kept at every step where it changed (and at its first), not only every
+        ``log_every`` steps: ADA's p moves every few steps and its curve is what shows the heuristic work."""
+        changed = {n: float(v) for n, v in self.stabiliser_scalars().items() if self.last_recorded.get(n) != v}
+        if changed:
+            seconds = self.clock.host_seconds  # for the curve's x axis: no reason to wait for the device
+            self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in changed.items()]
+            self.last_recorded.update(changed)
 
     def _checkpoints_due(self) -> None:
         """Evaluate with the clock paused, as often as the step crossed a checkpoint's fraction."""
@@ -157,6 +219,8 @@ class TrainingLedger:
             self.on_checkpoint(self.checkpoints_done, self.usage)
             self.checkpoints_done += 1
         if not self.spent:
+            if self.budget.unit == "flops":
+                self._count_next_step()
             self.clock.start()
 
     def outcome(self) -> TrainingOutcome:

@@ -17,13 +17,16 @@ DATA_BOUND = 0.10
 #: a trial whose last stretch ran at under this share of its first stretch's steps/s slowed down
 SLOWED = 0.5
 UNDER_TRAINED = "under-trained"
+#: a machine is busy when more than this many runnable processes beyond its cores share it: the run's
+#: own trials fill the cores by design (a 2-core run of 2-thread trials reads a load of about 2)
+BUSY_MARGIN = 1.0
 
 
 def how_it_trained(outcome, model, dataset: Dataset, result, budget, device: torch.device) -> list[str]:
     found = []
     if outcome.data_wait_share > DATA_BOUND:
         found.append(data_bound(outcome.data_wait_share, dataset))
-    if device.type == "cpu" and result.load_average is not None and result.load_average > cores():
+    if device.type == "cpu" and result.load_average is not None and result.load_average > cores() + BUSY_MARGIN:
         found.append(busy(result.load_average, budget))
     slowed = slowdown(outcome.stretches)
     if slowed is not None:

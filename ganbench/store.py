@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT, threads INTEGER, gflop_per_step REAL, load_average REAL
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT, threads INTEGER, gflop_per_step REAL, load_average REAL, flops REAL
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -47,6 +47,7 @@ ADDED_COLUMNS = {
         ("threads", "INTEGER"),
         ("gflop_per_step", "REAL"),
         ("load_average", "REAL"),
+        ("flops", "REAL"),
     ),  # fmt: skip
     "metrics": (("header", "TEXT"),),
 }
@@ -177,6 +178,7 @@ class Store:
                 "threads": getattr(result, "threads", None),
                 "gflop_per_step": getattr(result, "gflop_per_step", None),
                 "load_average": getattr(result, "load_average", None),
+                "flops": usage.flops or None,  # None: not counted (a compiled step)
                 "samples": samples,
                 "generator": generator,
             }

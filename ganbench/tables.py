@@ -117,6 +117,7 @@ def trial_table(store: Store) -> pd.DataFrame:
     table["eval s"] = trials["eval_seconds"]
     table["data wait %"] = 100 * trials["data_wait_share"]
     table["GFLOP/step"] = trials["gflop_per_step"] if "gflop_per_step" in trials else float("nan")
+    table["TFLOP used"] = trials["flops"] / 1e12 if "flops" in trials else float("nan")
     table["threads"] = trials["threads"] if "threads" in trials else float("nan")
     remarks = trials[["reason", "notes"]].fillna("")
     table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")

@@ -19,7 +19,17 @@ from ganbench.notes import DATA_BOUND, UNDER_TRAINED
 console = Console()
 errors = Console(stderr=True)
 
-TERMINAL_HIDDEN = ("notes", "images/s", "eval s", "steps", "train s", "data wait %", "GFLOP/step", "threads")
+TERMINAL_HIDDEN = (
+    "notes",
+    "images/s",
+    "eval s",
+    "steps",
+    "train s",
+    "data wait %",
+    "GFLOP/step",
+    "TFLOP used",
+    "threads",
+)
 STATUS_STYLE = {
     "done": "green",
     "skipped": "dim",

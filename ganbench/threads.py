@@ -17,9 +17,10 @@ import os
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-#: below this many FLOPs a step (forward, backward, every D and G update), one thread is faster:
-#: set from benchmarks/bench_threads.py (the mlp on ring8, ~0.03 GFLOP, ran 1.9x faster on one
-#: thread than on two; dcgan at 32 px, ~3 GFLOP, 1.4x faster on two)
+#: below this many FLOPs a step (forward, backward, every D and G update), one thread is as fast as two
+#: and leaves a core free: set from benchmarks/bench_threads.py on 2026-12-01 (2-core CPU; results in
+#: benchmarks/results/threads.md): the mlp on ring8 (0.11 GFLOP) ran at 0.96x with two threads,
+#: dcgan at 16 px (0.26 GFLOP) at 1.36x and at 32 px (7.2 GFLOP) at 1.67x
 SMALL_STEP_FLOPS = 2e8
 
 

@@ -6,6 +6,7 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,8 @@ class Setup:
     scaler_g: torch.amp.GradScaler | None = None
     scaler_d: torch.amp.GradScaler | None = None
     loss_params: dict = field(default_factory=dict)  # the loss's own parameters, as keywords
+    # Optimisers of the stabilisers' own modules (MRGAN's encoder), stepped with G's from G's loss.
+    opt_own: list[torch.optim.Optimizer] = field(default_factory=list)
 
     def autocast(self):
         device = next(self.generator.parameters()).device.type
@@ -66,14 +69,24 @@ def make_optimiser(hp: HParams, params, lr: float) -> torch.optim.Optimizer:
     raise ValueError(f"unknown optimizer '{hp.optimizer}': use adam or rmsprop")
 
 
-def optimiser_step(optimiser: torch.optim.Optimizer, loss: torch.Tensor, scaler: torch.amp.GradScaler | None) -> None:
-    optimiser.zero_grad(set_to_none=True)
+def optimiser_step(
+    optimiser: torch.optim.Optimizer,
+    loss: torch.Tensor,
+    scaler: torch.amp.GradScaler | None,
+    also: list[torch.optim.Optimizer] | None = None,
+) -> None:
+    """One update from ``loss``; ``also``: optimisers of stabilisers' modules that learn from the same loss."""
+    optimisers = [optimiser, *(also or ())]
+    for each in optimisers:
+        each.zero_grad(set_to_none=True)
     if scaler is None:
         loss.backward()
-        optimiser.step()
+        for each in optimisers:
+            each.step()
     else:  # fp16: scale the loss so small gradients survive, unscale before the step
         scaler.scale(loss).backward()
-        scaler.step(optimiser)
+        for each in optimisers:
+            scaler.step(each)
         scaler.update()
 
 
@@ -109,6 +122,10 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     )
     setup = Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
     setup.loss_params = dict(plan.loss_params)
+    for stabiliser in stabilisers:
+        own = stabiliser.own_module(plan.data_shape, hp)
+        if own is not None:
+            setup.opt_own.append(make_optimiser(hp, own.to(device).parameters(), hp.lr_g))
     return setup
 
 
@@ -139,10 +156,17 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
+    def adversarial_g_loss(x: torch.Tensor, real_scores: torch.Tensor | None, progress: float) -> torch.Tensor:
+        """G's loss on samples ``x`` as D sees them: what a stabiliser's g_penalty may ask of G (MRGAN)."""
+        return loss.g_loss(D(critic_view(x, progress)), real_scores, **params)
+
+    def stabiliser_scalars() -> dict[str, float]:
+        return {name: value for stabiliser in stabilisers for name, value in stabiliser.scalars().items()}
+
     ledger = TrainingLedger(
         budget, clock, images_per_step=batch * hp.n_critic, checkpoints=checkpoints,
         on_checkpoint=on_checkpoint, on_log=on_log, log_every=log_every, warmup_steps=warmup_steps,
-        on_first_step=on_first_step,
+        on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars,
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
     with ledger.real_batches(data.batches(batch, rng)) as real_batches:
@@ -152,15 +176,17 @@ def train(
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for _ in range(hp.n_critic):
                 with setup.autocast():
-                    real = critic_view(next(real_batches), progress)
+                    drawn = next(real_batches)  # as the data holds it; real: as D sees it
+                    real = critic_view(drawn, progress)
                     with torch.no_grad():
                         fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
                     real_scores, fake_scores_d = D(real), D(fake)
                     loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params)
                     for stabiliser in stabilisers:
-                        penalty = stabiliser.d_penalty(D, real, fake)
-                        if penalty is not None:
-                            loss_d = loss_d + penalty
+                        penalties = stabiliser.d_penalty(D, real, fake), stabiliser.d_scores(real_scores, fake_scores_d)
+                        for penalty in penalties:
+                            if penalty is not None:
+                                loss_d = loss_d + penalty
                 optimiser_step(setup.opt_d, loss_d, setup.scaler_d)
                 D.constrain()
                 for stabiliser in stabilisers:
@@ -173,9 +199,13 @@ def train(
                 with torch.no_grad():
                     real_for_g = D(real) if loss.g_uses_real else None
                 loss_g = loss.g_loss(fake_scores, real_for_g, **params)
+                g_loss_on = functools.partial(adversarial_g_loss, real_scores=real_for_g, progress=progress)
                 for stabiliser in stabilisers:
                     loss_g = stabiliser.g_loss(D, real, fake, loss_g)
-            optimiser_step(setup.opt_g, loss_g, setup.scaler_g)
+                    penalty = stabiliser.g_penalty(G, drawn, g_loss_on)
+                    if penalty is not None:
+                        loss_g = loss_g + penalty
+            optimiser_step(setup.opt_g, loss_g, setup.scaler_g, setup.opt_own)
             for stabiliser in stabilisers:
                 stabiliser.after_g_step(G)
 

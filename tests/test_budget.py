@@ -18,6 +18,9 @@ from ganbench.errors import UsageError
         ("50kimg", "images", 50_000),
         ("1.5s", "seconds", 1.5),
         ("640img", "images", 640),
+        ("500tflop", "flops", 500e12),
+        ("2.5gflop", "flops", 2.5e9),
+        ("1pflop", "flops", 1e15),
     ],
 )
 def test_parse(text, unit, amount):
@@ -61,7 +64,7 @@ def test_clock_excludes_paused_time():
 @pytest.mark.parametrize(
     "text, most",
     [("1" + "0" * 400 + "steps", "10^9 steps"), ("1" + "0" * 400 + "s", "1 week"), ("169h", "1 week"),
-     ("1000001kstep", "10^9 steps"), ("1000001mimg", "10^12 images")],
+     ("1000001kstep", "10^9 steps"), ("1000001mimg", "10^12 images"), ("1000001pflop", "10^21 FLOPs")],
 )  # fmt: skip
 def test_budgets_past_the_stated_maximum_are_refused_not_read_as_for_ever(text, most):
     with pytest.raises(UsageError, match=re.escape(f"is more than a trial may have, {most}")) as refused:

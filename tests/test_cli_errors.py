@@ -62,6 +62,9 @@ def refused(capsys, arguments, out):
         (["--budget", "-5s"], "budget '-5s' must be more than zero"),  # a value, not mistaken for an option
         (["--seeds", "-2"], "--seeds -2: the number of seeds must be at least 1"),
         (["--data-workers", "-1"], "--data-workers -1: give 0 (decode in the training process) or more"),
+        (["--data-fraction", "0"], "0: give a share of the data, more than 0 and at most 1 (e.g. 0.1)"),
+        (["--data-fraction", "1.5"], "1.5: give a share of the data, more than 0 and at most 1 (e.g. 0.1)"),
+        (["--data-fraction", "a tenth"], "'a tenth' is not a number"),
     ],
 )
 def test_bad_option_values(tmp_path, capsys, arguments, message):
@@ -375,3 +378,10 @@ def test_a_truncated_jpeg_read_while_a_metric_is_prepared_is_one_line(tmp_path, 
     )
     assert err.startswith(f"ganbench: error: folder: cannot decode image {broken}: image file is truncated")
     assert not out.exists()
+
+
+def test_a_flop_budget_with_compile_is_refused_before_any_work(tmp_path, capsys):
+    arguments = ["--budget", "1gflop", "--compile"]
+    assert main([*BASE[:-4], *arguments, "--metrics", "mean-gap", "--out", str(tmp_path / "run")]) == 2
+    assert "torch's FLOP counter cannot see inside a compiled step" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -102,3 +102,67 @@ def test_a_time_budget_stops_once_spent_and_the_clock_stays_paused_for_checkpoin
     outcome = run(made, [torch.zeros(1)] * 10_000, lambda real: time.sleep(0.005))
     assert 0.3 <= outcome.usage.seconds < 0.35 and len(seen["checkpoints"]) == 2
     assert math.isfinite(outcome.steps_per_s)
+
+
+def test_a_stabilisers_values_are_kept_at_every_step_one_changes():
+    values = iter([0.0, 0.0, 0.1, 0.1, 0.2, 0.2, 0.2, 0.2])
+    current = {}
+
+    def stabiliser_scalars():
+        return current
+
+    made, _ = ledger("8steps", checkpoints=0, stabiliser_scalars=stabiliser_scalars, log_every=100)
+
+    def per_step(real):
+        current["ada_p"] = next(values)
+
+    outcome = run(made, [torch.zeros(2)] * 9, per_step)
+    kept = [(s.step, s.value) for s in outcome.scalars if s.name == "ada_p"]
+    assert kept == [(1, 0.0), (3, 0.1), (5, 0.2)]  # its first value, then each change, at the step it happened
+
+
+class LaggingClock:
+    """A GPU's clock as the ledger sees it: each step queues ``gpu_step`` seconds of work while the host
+    moves on after ``host_step``, up to ``queue`` seconds ahead (then it blocks, as a full queue does)."""
+
+    def __init__(self, gpu_step=0.1, host_step=0.08, queue=0.5):
+        self.gpu_step, self.host_step, self.queue = gpu_step, host_step, queue
+        self.host, self.device, self.syncs = 0.0, 0.0, 0
+
+    def step(self):
+        self.device += self.gpu_step
+        self.host = max(self.host + self.host_step, self.device - self.queue)
+
+    def start(self):
+        pass
+
+    def pause(self):  # the ledger's clock synchronises when it pauses
+        self.host = max(self.host, self.device)
+
+    @property
+    def host_seconds(self):
+        return self.host
+
+    @property
+    def seconds(self):  # waiting for the device: the queued work is done, the host has caught up
+        self.syncs += 1
+        self.host = max(self.host, self.device)
+        return self.host
+
+
+def test_a_time_budget_waits_for_the_device_rarely_and_still_ends_within_a_step():
+    from ganbench import ledger as ledger_module
+
+    clock = LaggingClock()
+    made = TrainingLedger(Budget.parse("60s"), clock, images_per_step=1, checkpoints=0,
+                          on_checkpoint=lambda index, usage: None, on_log=lambda usage, values: None, log_every=10**9)  # fmt: skip
+    with made.real_batches(iter([torch.zeros(1)] * 10**5)) as real:
+        while not made.spent:
+            next(real)
+            clock.step()
+            made.step_done(logged())
+    assert (
+        60 <= made.usage.seconds == clock.device < 60 + clock.gpu_step
+    )  # the device's own time, one step over at most
+    assert clock.syncs < made.usage.steps / 5  # not every step: every SYNC_EVERY steps and near the end
+    assert ledger_module.SYNC_EVERY > 1 and 0 < made.device_lag <= clock.queue

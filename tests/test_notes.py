@@ -36,12 +36,14 @@ def test_a_busy_machine_is_said_on_every_trial_that_trained_on_it():
     loops = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(6 * cores())]
     try:
         deadline = time.time() + 40
-        while load_average() <= cores() and time.time() < deadline:  # the 1-minute average climbs in ~10 s
+        while (
+            load_average() <= cores() + notes.BUSY_MARGIN and time.time() < deadline
+        ):  # the 1-minute average climbs in ~10 s
             time.sleep(0.5)
         result = run_tiny_trial("mlp", "ns", dataset="ring8", steps=200)
     finally:
         for loop in loops:
             loop.kill()
-    assert result.load_average > cores()
+    assert result.load_average > cores() + notes.BUSY_MARGIN
     assert any(note.startswith("the machine was busy while it trained") for note in result.notes)
     assert any(note.startswith("under-trained: 200 steps") for note in result.notes)

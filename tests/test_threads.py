@@ -67,3 +67,62 @@ def test_every_trial_records_its_threads_and_step_cost():
 
     result = run_tiny_trial("mlp", "ns", dataset="ring8", steps=3)
     assert result.threads == 1 and 0 < result.gflop_per_step < SMALL_STEP_FLOPS / 1e9
+
+
+def flop_budgeted(budget: str, n_critic=1, checkpoints=0):
+    counted, marks = [], []
+    data = Dataset("points", torch.randn(256, D))
+    outcome = train(setup_for(n_critic), data, Budget.parse(budget), TrainingClock(torch.device("cpu")),
+                    checkpoints=checkpoints, on_checkpoint=lambda index, usage: marks.append(usage.flops),
+                    on_first_step=counted.append)  # fmt: skip
+    return outcome.usage, counted, marks
+
+
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_a_flop_budget_ends_within_one_step_of_the_hand_counted_total(n_critic):
+    step = by_hand(n_critic)
+    usage, counted, _ = flop_budgeted(f"{10 * step / 1e9}gflop", n_critic)  # ten of this model's steps
+    assert counted == [step] and usage.steps == 10 and usage.flops == 10 * step
+
+
+def test_steps_of_different_cost_spend_the_same_flops_within_one_step():
+    budget = 40 * by_hand(3)  # 40 steps with three D updates; the one-update model's steps are cheaper
+    cheap, _, _ = flop_budgeted(f"{budget / 1e9}gflop", n_critic=1)
+    dear, _, _ = flop_budgeted(f"{budget / 1e9}gflop", n_critic=3)
+    assert cheap.steps > dear.steps == 40
+    for usage, step in ((cheap, by_hand(1)), (dear, by_hand(3))):
+        assert budget <= usage.flops < budget + step
+
+
+def test_a_flop_budget_counts_again_after_each_checkpoint_and_charges_the_new_cost():
+    """A step whose cost changes (augmentation switched on, a growing model) is charged what it costs now."""
+    from ganbench.ledger import TrainingLedger
+
+    seen = []
+    ledger = TrainingLedger(Budget("flops", 1e9), TrainingClock(torch.device("cpu")), images_per_step=1,
+                            checkpoints=4, on_checkpoint=lambda index, usage: seen.append(usage.flops),
+                            on_log=lambda usage, values: None)  # fmt: skip
+    size = 100
+    with ledger.real_batches(iter([torch.zeros(1)] * 10**6)) as batches:
+        while not ledger.spent:
+            next(batches)
+            torch.ones(size, size) @ torch.ones(size, size)  # 2 * size^3 FLOPs a step
+            ledger.step_done({"d_loss": torch.tensor(0.0)})
+            if ledger.checkpoints_done == 2:
+                size = 200  # costs 8x from the next counted step on
+    cheap, dear = 2 * 100**3, 2 * 200**3
+    assert seen[0] == pytest.approx(0.25e9, abs=cheap) and seen[1] == pytest.approx(0.5e9, abs=cheap)
+    # after the second checkpoint every step is charged its new cost, counted on the step that follows it
+    assert 1e9 <= ledger.usage.flops < 1e9 + dear
+    assert ledger.step_flops == dear
+
+
+def test_a_step_the_counter_cannot_see_under_a_flop_budget_ends_with_the_reason():
+    from ganbench.ledger import TrainingLedger
+
+    ledger = TrainingLedger(Budget("flops", 1e9), TrainingClock(torch.device("cpu")), images_per_step=1,
+                            checkpoints=0, on_checkpoint=lambda index, usage: None, on_log=lambda usage, values: None)  # fmt: skip
+    with pytest.raises(RuntimeError, match="counted 0 FLOPs"):
+        with ledger.real_batches(iter([torch.zeros(1)] * 3)) as batches:
+            next(batches)
+            ledger.step_done({"d_loss": torch.tensor(0.0)})

@@ -59,6 +59,7 @@ class Usage:
     steps: int = 0
     images: int = 0
     seconds: float = 0.0
+    flops: float = 0.0  # counted by torch's FLOP counter (matrix products, convolutions); 0 where not counted
 
 
 @dataclass

@@ -19,6 +19,13 @@ NAME = "r1"
 PARAMS = {"gamma": 10.0}
 
 
+def squared_gradient_norm(critic: Critic, batch: torch.Tensor) -> torch.Tensor:
+    """E ||grad_x D(x)||^2 over ``batch``, with the graph kept so that the penalty trains D (R1 on reals, R2 on fakes)."""
+    x = batch.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
+
+
 class R1Penalty(Stabiliser):
     def __init__(self, gamma: float = PARAMS["gamma"]):
         self.gamma = _params.number(NAME, "gamma", gamma, minimum=0)
@@ -26,9 +33,7 @@ class R1Penalty(Stabiliser):
     def d_penalty(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
         if self.gamma == 0:
             return None
-        x = real.detach().requires_grad_(True)
-        (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
-        return self.gamma / 2 * grad.flatten(1).pow(2).sum(dim=1).mean()
+        return self.gamma / 2 * squared_gradient_norm(critic, real)
 
 
 def spec() -> StabiliserSpec:

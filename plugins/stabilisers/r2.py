@@ -15,6 +15,7 @@ import torch
 from ganbench.types import Critic, LogUniform, Stabiliser, StabiliserSpec
 
 from . import _params
+from .r1 import squared_gradient_norm
 
 NAME = "r2"
 PARAMS = {"gamma": 10.0}
@@ -27,9 +28,7 @@ class R2Penalty(Stabiliser):
     def d_penalty(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
         if self.gamma == 0:
             return None
-        x = fake.detach().requires_grad_(True)
-        (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
-        return self.gamma / 2 * grad.flatten(1).pow(2).sum(dim=1).mean()
+        return self.gamma / 2 * squared_gradient_norm(critic, fake)
 
 
 def spec() -> StabiliserSpec:

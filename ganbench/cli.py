@@ -2,7 +2,9 @@
 
 Plugins are loaded before `run`'s options are parsed, so that they can add their own
 (``ganbench_add_options``): `--workers` and `--address` come from the executors that use them,
-`--fid-samples` from the FID plugin. Bad input of any kind ends in one line and exit code 2.
+`--fid-samples` from the FID plugin. They are loaded too for a command that is not ganbench's own
+(and for ``--help``), so that commands plugins add (``ganbench_add_commands``: `fid-stats`) parse.
+Bad input of any kind ends in one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from pathlib import Path
 
 from ganbench import catalogue, experiment
 from ganbench.commands import COMMANDS
+from ganbench.commands.plugin import run_plugin_command
 from ganbench.commands.run import DEFAULT_SUITE
 from ganbench.errors import UsageError
 from ganbench.paths import path_argument
 from ganbench.plugins import PluginFailure, PluginOptions, one_line
 from ganbench.registry import KINDS, Registry, registry_for
 from ganbench.terminal import RESUME_HINT, error, errors
-from ganbench.types import DataUnavailable, RunOptions
+from ganbench.types import Commands, DataUnavailable, RunOptions
 
 DEFAULTS = catalogue.suite(DEFAULT_SUITE)
 DATA_ROOT = str(Path.home() / ".cache" / "ganbench" / "data")
@@ -89,6 +92,8 @@ def build_parser(registry: Registry | None = None) -> Parser:
     add_result_parsers(commands)
     add_rerun_parser(commands)
     add_authoring_parsers(commands)
+    if registry is not None:
+        add_plugin_commands(registry, Commands(commands, add_command_data_arguments))
     return parser
 
 
@@ -115,19 +120,7 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
     run.add_argument(
         "--out", type=path_argument, help="run folder (default: results/run-DATE-TIME); the same folder resumes"
     )
-    run.add_argument(
-        "--data-root",
-        default=DATA_ROOT,
-        help="where data sets are found or downloaded",
-    )
-    run.add_argument("--image-size", type=int, help="resize images to this side (default: the data set's)")
-    run.add_argument("--no-download", action="store_true", help="never download data sets")
-    run.add_argument(
-        "--data-workers",
-        type=int,
-        help="DataLoader processes decoding a streamed data set such as folder:PATH "
-        "(default: half the torch threads, 1 to 4; 0 decodes in the training process)",
-    )
+    add_data_arguments(run)
     run.add_argument(
         "--data-fraction",
         type=data_fraction,
@@ -182,6 +175,13 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
         help="end a trial that makes no progress (no step, metric or observer returning) for this long, as "
         "'timeout' (default: 600, or half a longer time budget)",
     )
+    run.add_argument(
+        "--log",
+        metavar="NAME[,NAME]",
+        help="also follow every trial in these loggers as it trains: tensorboard, mlflow, wandb, or a plugin's "
+        "(see `ganbench list loggers`; each is an extra: pip install 'ganbench[tensorboard]')",
+    )
+    run.add_argument("--log-dir", type=path_argument, help="where the loggers write (default: logs/ in the run folder)")
     run.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision (autocast; fp16 adds gradient scaling)")
     run.add_argument("--channels-last", action="store_true", help="NHWC memory layout for image models")
     run.add_argument(
@@ -202,6 +202,25 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
         add_plugin_options(registry, own)
     run.set_defaults(plugin_options=own)
     return run
+
+
+def add_data_arguments(parser) -> None:
+    """Where data sets are found and how they load: `run`'s, and a plugin command's with ``data=True``."""
+    parser.add_argument("--data-root", default=DATA_ROOT, help="where data sets are found or downloaded")
+    parser.add_argument("--image-size", type=int, help="resize images to this side (default: the data set's)")
+    parser.add_argument("--no-download", action="store_true", help="never download data sets")
+    parser.add_argument(
+        "--data-workers",
+        type=int,
+        help="DataLoader processes decoding a streamed data set such as folder:PATH "
+        "(default: half the torch threads, 1 to 4; 0 decodes in the training process)",
+    )
+
+
+def add_command_data_arguments(parser) -> None:
+    """A plugin command's ``data=True``: `run`'s data options and its --device."""
+    add_data_arguments(parser)
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
 
 
 def add_result_parsers(commands) -> None:
@@ -251,7 +270,9 @@ def add_authoring_parsers(commands) -> None:
         "new-plugin", help="write a plugin package (entry point, component, test, README) to start from"
     )
     new.add_argument("name", help="the package and component name, e.g. mylosses")
-    new.add_argument("--kind", required=True, choices=["model", "loss", "stabiliser", "dataset", "metric", "executor"])
+    new.add_argument(
+        "--kind", required=True, choices=["model", "loss", "stabiliser", "dataset", "metric", "executor", "logger"]
+    )
     new.add_argument("--dir", type=Path, default=Path("."), help="where to create the package folder (default: here)")
     check = commands.add_parser("check-plugin", help="check one component against the plugin contract")
     check.add_argument("name", help="a model, loss, stabiliser, data set, metric or executor name")
@@ -261,10 +282,20 @@ def add_authoring_parsers(commands) -> None:
 
 def add_plugin_options(registry: Registry, options: RunOptions) -> None:
     """Each plugin's ``ganbench_add_options`` on its own: one that fails is reported, the rest still add theirs."""
-    for impl in registry.plugins.manager.hook.ganbench_add_options.get_hookimpls():
+    call_each(registry, "ganbench_add_options", options)
+
+
+def add_plugin_commands(registry: Registry, commands: Commands) -> None:
+    """Each plugin's ``ganbench_add_commands`` on its own, reported like ``ganbench_add_options``."""
+    call_each(registry, "ganbench_add_commands", commands)
+
+
+def call_each(registry: Registry, hook: str, argument: RunOptions | Commands) -> None:
+    """Every implementation of a command-line hook on its own: one that fails is reported, the rest still run."""
+    for impl in getattr(registry.plugins.manager.hook, hook).get_hookimpls():
         try:
-            impl.function(options)
-        except Exception as failure:  # e.g. a flag another plugin already has
+            impl.function(argument)
+        except Exception as failure:  # e.g. a flag or a command another plugin already has
             info = registry.plugins.info(impl.plugin_name)
             found = PluginFailure(impl.plugin_name, info.distribution if info else "", one_line(failure))
             if registry.plugins.strict:
@@ -277,18 +308,39 @@ def run_options(parser: Parser) -> list[str]:
     return [a.dest for a in parser.run_parser._actions if a.dest not in ("help", "config", "plugin_options")]
 
 
+def run_option_flags(before: list[str]) -> dict[str, str]:
+    """`run`'s options (its plugins' too, with the plugins ``before`` names loaded), by dest -> flag:
+    the keywords ``ganbench.run()`` takes."""
+    plugins, _ = plugin_options([*before, "run"])
+    parser = build_parser(registry_for(plugins))
+    return {
+        action.dest: action.option_strings[0]
+        for action in parser.run_parser._actions
+        if action.option_strings and action.dest not in ("help", "plugin_options")
+    }
+
+
+def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, PluginOptions]:
+    """The command line parsed, with the plugins it names loaded first; bad input raises UsageError."""
+    plugins, command = plugin_options(argv)
+    # `run` has options from plugins, and a command that is not ganbench's own (or --help, which lists them
+    # all) may be a plugin's; ganbench's other commands load plugins when they need them.
+    registry = registry_for(plugins) if command == "run" or command not in COMMANDS else None
+    parser = build_parser(registry)
+    args = parser.parse_args(argv)
+    if getattr(args, "config", None) is not None:  # the file's values are defaults: the command line wins
+        parser.run_parser.set_defaults(**experiment.as_defaults(experiment.read(args.config, run_options(parser))))
+        args = parser.parse_args(argv)
+    args.command_line = shlex.join(["ganbench", *argv])
+    return args, plugins
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
-        plugins, command = plugin_options(argv)
-        # Only `run` has options from plugins; other commands load plugins when they need them.
-        registry = registry_for(plugins) if command == "run" else None
-        parser = build_parser(registry)
-        args = parser.parse_args(argv)
-        if getattr(args, "config", None) is not None:  # the file's values are defaults: the command line wins
-            parser.run_parser.set_defaults(**experiment.as_defaults(experiment.read(args.config, run_options(parser))))
-            args = parser.parse_args(argv)
-        args.command_line = shlex.join(["ganbench", *argv])
+        args, plugins = parse_arguments(argv)
+        if args.command not in COMMANDS:
+            return run_plugin_command(args, plugins, DATA_ROOT)
         return COMMANDS[args.command](args, plugins)
     except (UsageError, DataUnavailable) as failure:
         error(str(failure))

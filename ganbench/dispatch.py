@@ -5,6 +5,7 @@ Ctrl-C anywhere records the trials in flight as interrupted; finished trials are
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +38,7 @@ def execute(
     for job, reason in run.skipped:
         if job.id not in finished:
             store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
-    pending = [job for job in run.jobs if job.id not in finished]
+    pending = [dataclasses.replace(job, log=run.log) for job in run.jobs if job.id not in finished]
     by_id = {job.id: job for job in pending}
     results: list[TrialResult] = []
 

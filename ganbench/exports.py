@@ -95,6 +95,10 @@ def to_markdown(summary: Summary) -> str:
 
 
 def to_csv_wide(summary: Summary) -> str:
+    return wide_frame(summary).to_csv(index=False)
+
+
+def wide_frame(summary: Summary) -> pd.DataFrame:
     """One row per configuration: seeds, then mean, CI bounds, n and mark per metric, then notes."""
     records = []
     for identity, config, cells in summary.rows():
@@ -105,10 +109,14 @@ def to_csv_wide(summary: Summary) -> str:
                 record[f"{metric} {field}"] = None if row is None else row[field]
         record["notes"] = config["notes"]
         records.append(record)
-    return pd.DataFrame(records).to_csv(index=False)
+    return pd.DataFrame(records)
 
 
 def to_csv_long(summary: Summary) -> str:
+    return long_frame(summary).to_csv(index=False)
+
+
+def long_frame(summary: Summary) -> pd.DataFrame:
     """One row per configuration and metric, with the statistics and the Welch p-value of the best."""
     keep = [k for k in summary.keys] + [
         "metric",
@@ -122,7 +130,7 @@ def to_csv_long(summary: Summary) -> str:
         "mark",
         "p_vs_runner_up",
     ]
-    return summary.long[keep].to_csv(index=False)
+    return summary.long[keep].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- LaTeX

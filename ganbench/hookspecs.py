@@ -171,6 +171,32 @@ def ganbench_executors() -> Iterable[Any]:
     """
 
 
+@hookspec
+def ganbench_loggers() -> Iterable[Any]:
+    """Return :class:`~ganbench.types.LoggerSpec` records: where trials are followed, chosen with ``--log``.
+
+    Example (a logger writing one JSON line per logged step into the run's log folder)::
+
+        import json, pathlib
+        from ganbench import hookimpl
+        from ganbench.types import LoggerSpec, TrialLogger, trial_name
+
+        class JsonLines(TrialLogger):
+            def __init__(self, context, trial):
+                folder = pathlib.Path(context.log_dir, "jsonl")
+                folder.mkdir(parents=True, exist_ok=True)
+                self.file = open(folder / f"{trial_name(trial)}.jsonl", "w")
+            def logged(self, step, seconds, values):
+                self.file.write(json.dumps({"step": step, "seconds": seconds, **values}) + "\\n")
+            def finished(self, status, summary, scalars):
+                self.file.close()
+
+        @hookimpl
+        def ganbench_loggers():
+            return [LoggerSpec(name="jsonl", description="one JSON line per logged step", start_trial=JsonLines)]
+    """
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -180,7 +206,8 @@ def ganbench_add_options(options: Any) -> None:
 
     ``options`` is a :class:`~ganbench.types.RunOptions`: ``options.add(kind, *flags, **argparse
     keywords)``, where ``kind`` is "metric" (the value reaches ``MetricContext.options`` and is part
-    of every trial's id) or "executor" (it reaches ``ExecutorSpec.factory(options)``). Example::
+    of every trial's id), "executor" (it reaches ``ExecutorSpec.factory(options)``) or "logger" (it
+    reaches ``LogContext.options``). Example::
 
         from ganbench import hookimpl
         from ganbench.types import whole_number
@@ -191,6 +218,31 @@ def ganbench_add_options(options: Any) -> None:
                         default=1000, help="samples per norm-gap evaluation (default: 1000)")
 
     and the metric reads ``context.options["norm_samples"]``.
+    """
+
+
+@hookspec
+def ganbench_add_commands(commands: Any) -> None:
+    """Add commands of your own to `ganbench` (``ganbench NAME ...``), beside `run`, `report` and the rest.
+
+    ``commands`` is a :class:`~ganbench.types.Commands`: ``commands.add(name, help=..., run=handler,
+    data=False)`` returns the command's argparse parser, for its arguments; ``handler(args,
+    context)`` gets the parsed arguments and a :class:`~ganbench.types.CommandContext` (ganbench's
+    cache, the device, a data set loader) and returns the exit code. ``data=True`` gives the
+    command `run`'s data options and ``--device``. A ``UsageError`` it raises is one line, exit 2.
+    Example::
+
+        from ganbench import hookimpl
+
+        def norms(args, context):
+            dataset = context.load_dataset(args.dataset)  # as `ganbench run --dataset` loads it
+            print(dataset.sample(1000).flatten(1).norm(dim=1).mean().item())
+            return 0
+
+        @hookimpl
+        def ganbench_add_commands(commands):
+            parser = commands.add("mean-norm", help="the mean sample norm of a data set", run=norms, data=True)
+            parser.add_argument("dataset")
     """
 
 

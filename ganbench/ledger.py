@@ -9,6 +9,7 @@ waits for real batches (a loader that cannot keep up shows there, not in the mod
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import time
@@ -197,7 +198,7 @@ class TrainingLedger:
                 raise Diverged(self.usage.steps, name)
         seconds = self.clock.seconds
         self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in values.items()]
-        self.on_log(self.usage, values)
+        self.on_log(dataclasses.replace(self.usage, seconds=seconds), values)  # a copy: the seconds of this log
 
     def _record_changes(self) -> None:
         """A stabiliser's value is kept at every step where it changed (and at its first), not only every

@@ -16,6 +16,7 @@ from ganbench.plugins import PluginFailure, PluginOptions, Plugins, load_plugins
 from ganbench.types import (
     DatasetSpec,
     ExecutorSpec,
+    LoggerSpec,
     LossSpec,
     MetricSpec,
     ModelSpec,
@@ -32,6 +33,7 @@ KINDS: dict[str, type[Record]] = {
     "datasets": DatasetSpec,
     "metrics": MetricSpec,
     "executors": ExecutorSpec,
+    "loggers": LoggerSpec,
 }
 
 SINGULAR = {
@@ -41,10 +43,11 @@ SINGULAR = {
     "datasets": "data set",
     "metrics": "metric",
     "executors": "executor",
+    "loggers": "logger",
 }
 
 
-Kind = Literal["models", "losses", "stabilisers", "datasets", "metrics", "executors"]
+Kind = Literal["models", "losses", "stabilisers", "datasets", "metrics", "executors", "loggers"]
 
 
 @dataclass
@@ -67,6 +70,8 @@ class Registry:
     def get(self, kind: Literal["metrics"], name: str) -> MetricSpec: ...
     @overload
     def get(self, kind: Literal["executors"], name: str) -> ExecutorSpec: ...
+    @overload
+    def get(self, kind: Literal["loggers"], name: str) -> LoggerSpec: ...
     @overload
     def get(self, kind: str, name: str) -> Record: ...
     def get(self, kind: str, name: str) -> Any:
@@ -103,6 +108,8 @@ class Registry:
     def all(self, kind: Literal["metrics"]) -> list[MetricSpec]: ...
     @overload
     def all(self, kind: Literal["executors"]) -> list[ExecutorSpec]: ...
+    @overload
+    def all(self, kind: Literal["loggers"]) -> list[LoggerSpec]: ...
     @overload
     def all(self, kind: str) -> list[Record]: ...
     def all(self, kind: str) -> list[Any]:

@@ -20,6 +20,7 @@ from ganbench.budget import Budget, check_checkpoints
 from ganbench.errors import UsageError
 from ganbench.evaluate import choose_metrics
 from ganbench.grid import check_grid_size, plan_trials, select_choices, stabiliser_sets
+from ganbench.loggers import check_loggers
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
 from ganbench.settings import Assignment, Setting, check_settings, combinations, label
@@ -27,7 +28,7 @@ from ganbench.timing import since_start
 from ganbench.train import FastPaths
 from ganbench.trial import Session, SessionKey, TrialJob, own_words, session
 from ganbench.tuning import Tuning
-from ganbench.types import DataOptions, Executor, ExecutorSpec
+from ganbench.types import DataOptions, Executor, ExecutorSpec, LogContext
 from ganbench.watchdog import seconds_for
 
 
@@ -61,6 +62,9 @@ class RunRequest:
     trial_timeout: float | None = None  # --trial-timeout (None: ganbench.watchdog's default for the budget)
     executor: str | None = None  # None: the one the executor options call for, else the default executor
     executor_options: dict[str, Any] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)  # --log: the loggers that follow the trials
+    log_dir: Path | None = None  # --log-dir (None: logs in the run folder)
+    log_options: dict[str, Any] = field(default_factory=dict)  # the options loggers added
     plugins: PluginOptions = field(default_factory=PluginOptions)
     command: str = ""
     cache: str = field(default_factory=cache_dir)
@@ -78,6 +82,7 @@ class PlannedRun:
     start_up_seconds: float = 0.0  # until planning began
     preparation_seconds: float = 0.0  # planning: plugins, data, metrics
     tuning: Tuning | None = None  # a tuned run: the jobs above are its first phase
+    log: LogContext | None = None  # the loggers' context, once they started (ganbench.loggers.start_run)
 
 
 def resolve_device(name: str) -> str:
@@ -115,6 +120,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
     models = select_choices(registry, "models", request.models)
     losses = select_choices(registry, "losses", request.losses)
     stabilisers = stabiliser_sets(registry, request.stabilisers)
+    check_loggers(registry, request.log)  # a missing extra is one line, before any data loads
     check_settings(request.settings, registry, models, losses, stabilisers)
     assignments = grid_points(request.settings)
     per_variant = request.tune or request.seeds

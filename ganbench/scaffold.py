@@ -18,7 +18,7 @@ from ganbench.errors import UsageError
 from ganbench.registry import SINGULAR
 from ganbench.types import normalise_name
 
-KINDS = ("model", "loss", "stabiliser", "dataset", "metric", "executor")
+KINDS = ("model", "loss", "stabiliser", "dataset", "metric", "executor", "logger")
 PLURAL = {
     "model": "models",
     "loss": "losses",
@@ -26,6 +26,7 @@ PLURAL = {
     "dataset": "datasets",
     "metric": "metrics",
     "executor": "executors",
+    "logger": "loggers",
 }
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 RESERVED = {"ganbench", "ganbench_plugins", "test", "tests", "torch", "pytest"}
@@ -38,6 +39,7 @@ USAGE = {
     "dataset": "ganbench run --models mlp --losses ns --dataset $name --budget 200steps",
     "metric": "ganbench run --models mlp --losses ns --dataset ring8 --metrics $name --budget 200steps",
     "executor": "ganbench run --models mlp --losses ns --dataset ring8 --executor $name --budget 200steps",
+    "logger": "ganbench run --models mlp --losses ns --dataset ring8 --log $name --budget 200steps",
 }
 TRIAL_TEST = {
     "model": 'ganbench_plugins.run("$name", "ns", dataset="ring8", steps=3)',
@@ -91,7 +93,7 @@ def files_for(name: str, kind: str) -> dict[str, str]:
         call = string.Template(TRIAL_TEST[kind]).substitute(values)
         body = TRIAL_TEST_BODY + (METRIC_EXTRA if kind == "metric" else "")
         values["trial_test"] = string.Template(body).substitute(values, call=call)
-    else:  # an executor is exercised by the conformance check, which runs jobs through it
+    else:  # an executor or a logger is exercised by the conformance check, which runs trials through it
         values["trial_test"] = ""
     render = lambda file: _template(file).substitute(values).rstrip() + "\n"  # noqa: E731
     return {

@@ -23,6 +23,7 @@ from ganbench import notes
 from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
+from ganbench.loggers import TrialLoggers
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
 from ganbench.threads import choose_threads, load_average
@@ -33,6 +34,7 @@ from ganbench.types import (
     CheckpointValue,
     DataOptions,
     Dataset,
+    LogContext,
     MetricContext,
     StabiliserChoice,
     StreamedDataset,
@@ -130,9 +132,10 @@ class TrialJob:
     settings: str = ""  # what --set or --tune chose, as the table shows it
     phase: str = ""  # "tune" or "final" in a tuned run
     # How it runs, not what it measures (not part of the id): torch threads (None: chosen, see
-    # ganbench.threads) and the seconds without progress after which it is ended (None: never).
+    # ganbench.threads), the seconds without progress after which it is ended (None: never), its loggers.
     threads: int | None = None
     timeout: float | None = None
+    log: LogContext | None = None  # where --log's loggers write (None: no logger)
 
     def config(self) -> dict[str, Any]:
         """What the trial measures; keys that are empty for most runs are left out, so old ids stand."""
@@ -194,9 +197,10 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             progress()
 
         threads = torch.get_num_threads()
+        loggers = TrialLoggers(current.registry, job.log, config)
         try:
             notify("ganbench_trial_started", trial=config)
-            _train(job, current, result, notify, device, on_log)
+            _train(job, current, result, notify, device, on_log, loggers)
         except Diverged as error:
             _failed(result, "diverged", error, modules)
         except torch.cuda.OutOfMemoryError as error:
@@ -212,11 +216,14 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
         summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
         notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
-    result.reason = "; ".join([result.reason, *observer_failures]).strip("; ")
+        loggers.finished(result.status, summary, result.scalars)
+    result.reason = "; ".join([result.reason, *observer_failures, *loggers.failures]).strip("; ")
     return result
 
 
-def _train(job: TrialJob, current: Session, result: TrialResult, notify, device: torch.device, on_log) -> None:
+def _train(
+    job: TrialJob, current: Session, result: TrialResult, notify, device: torch.device, on_log, loggers: TrialLoggers
+) -> None:
     """Build the trial, choose its threads, train it under its budget with checkpoints, keep G's weights."""
     plan = plan_for(job, current)
     setup = build_setup(plan, current.registry, device, job.fast)
@@ -236,6 +243,7 @@ def _train(job: TrialJob, current: Session, result: TrialResult, notify, device:
         result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
         picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
         result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
+        loggers.checkpoint(index, usage.steps, usage.seconds, measurements, picture)
         result.eval_seconds += time.perf_counter() - started
         notify(
             "ganbench_checkpoint",
@@ -253,7 +261,7 @@ def _train(job: TrialJob, current: Session, result: TrialResult, notify, device:
         TrainingClock(device),
         checkpoints=job.checkpoints,
         on_checkpoint=on_checkpoint,
-        on_log=on_log or (lambda usage, values: None),
+        on_log=logged_to(on_log, loggers),
         on_first_step=None if job.fast.compile else on_first_step,  # a compiled step is not counted
     )
     result.status = "done"
@@ -265,6 +273,17 @@ def _train(job: TrialJob, current: Session, result: TrialResult, notify, device:
     buffer = io.BytesIO()
     torch.save(setup.generator.state_dict(), buffer)
     result.generator_state = buffer.getvalue()
+
+
+def logged_to(on_log, loggers: TrialLoggers):
+    """The step's logs to the progress display (``on_log``, where the trial runs in the driver) and the loggers."""
+
+    def logged(usage: Usage, values: dict[str, float]) -> None:
+        if on_log is not None:
+            on_log(usage, values)
+        loggers.logged(usage.steps, usage.seconds, values)
+
+    return logged
 
 
 def config_of(job: TrialJob) -> dict[str, Any]:

@@ -289,3 +289,49 @@ def test_the_preparation_spinner_names_the_data_set_the_feature_network_and_its_
     text = preparing(request)
     assert "preparing digits" in text and "trains a feature network" in text and "once per data set" in text
     assert f"cached in {tmp_path / 'cache'}" in text
+
+
+COMMANDS = ["--plugin", "command_plugin"]
+
+
+def test_a_plugin_command_is_called_through_ganbench_name(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANBENCH_CACHE", str(tmp_path / "cache"))
+    assert main([*COMMANDS, "greet", "--name", "ada"]) == 0
+    assert capsys.readouterr().out.strip() == f"hello ada (cache {tmp_path / 'cache'}, device cpu)"
+    assert main([*COMMANDS, "greet", "--name", "ada", "--code", "3"]) == 3  # its exit code is the command's
+    assert main([*COMMANDS, "greet"]) == 2  # a UsageError it raises: one line, exit 2, as for ganbench's own
+    assert capsys.readouterr().err.strip() == "ganbench: error: greet: give a --name"
+    assert main([*COMMANDS, "greet", "--nosuch"]) == 2
+    assert "unrecognized arguments: --nosuch" in capsys.readouterr().err
+
+
+def test_a_plugin_command_with_data_gets_runs_data_options_and_loader(capsys, tmp_path):
+    assert main([*TOY, *COMMANDS, "data-size", "toy-line", "--device", "cpu", "--data-root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == f"toy-line: 2000 samples on cpu, root {tmp_path}"
+    assert main([*TOY, *COMMANDS, "data-size", "toy-line", "--image-size", "2"]) == 2  # run's own check
+    assert "--image-size 2: give an image side in pixels from 4" in capsys.readouterr().err
+    assert main([*TOY, *COMMANDS, "data-size", "nosuch"]) == 2
+    assert "unknown data set 'nosuch'" in capsys.readouterr().err
+
+
+def test_plugin_commands_are_listed_by_the_top_level_help(capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*COMMANDS, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "greet" in out and "say hello" in out and "fid-stats" in out  # the built-in FID plugin's too
+
+
+def test_a_plugin_command_may_not_take_a_name_in_use():
+    import argparse
+
+    from ganbench.types import Commands
+
+    subparsers = argparse.ArgumentParser().add_subparsers()
+    subparsers.add_parser("run")
+    commands = Commands(subparsers, lambda parser: None)
+    with pytest.raises(ValueError, match="the command 'run' already exists"):
+        commands.add("run", help="mine", run=lambda args, context: 0)
+    with pytest.raises(ValueError, match="is not a command name"):
+        commands.add("--x", help="mine", run=lambda args, context: 0)
+    assert commands.add("mine", help="mine", run=lambda args, context: 0).prog.endswith("mine")

@@ -13,10 +13,12 @@ from ganbench.types import (
     DatasetSpec,
     Executor,
     ExecutorSpec,
+    LoggerSpec,
     LossSpec,
     MetricSpec,
     ModelSpec,
     StabiliserSpec,
+    TrialLogger,
 )
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
@@ -93,9 +95,19 @@ class EveryHook:
         return [ExecutorSpec(name="every-executor", description="d", factory=lambda options: Executor())]
 
     @hookimpl
+    def ganbench_loggers(self):
+        self._called("ganbench_loggers")
+        return [LoggerSpec(name="every-logger", description="d", start_trial=lambda context, trial: TrialLogger())]
+
+    @hookimpl
     def ganbench_add_options(self, options):
         self._called("ganbench_add_options")
         options.add("metric", "--every-option", default=3)
+
+    @hookimpl
+    def ganbench_add_commands(self, commands):
+        self._called("ganbench_add_commands")
+        commands.add("every-command", help="d", run=lambda args, context: 0)
 
     @hookimpl
     def ganbench_trial_started(self, trial):
@@ -119,8 +131,9 @@ def test_every_hook_is_called_discovery_by_the_registry_events_by_a_run(ganbench
     ganbench_plugins.register(__import__("toy_plugin"))
     registry = ganbench_plugins.registry
     args = build_parser(registry).parse_args(["run"])
+    assert build_parser(registry).parse_args(["every-command"]).plugin_command(None, None) == 0
     assert args.plugin_options.values(args, "metric") == {"every_option": 3, "fid_extractor": "auto"}
-    for kind in ("models", "losses", "stabilisers", "datasets", "metrics", "executors"):
+    for kind in ("models", "losses", "stabilisers", "datasets", "metrics", "executors", "loggers"):
         assert f"every-{kind.rstrip('s').replace('losse', 'loss')}" in registry.names(kind)
     result = ganbench_plugins.run(
         "toy-mlp", "toy-ns", dataset="toy-line", steps=4, checkpoints=2, metrics=("mean-gap",)

@@ -9,7 +9,7 @@ from ganbench.errors import UsageError
 from ganbench.plugins import DISABLE_EXTERNAL_ENV, load_plugins
 from ganbench.registry import build_registry
 
-BUILTINS = {"models", "losses", "stabilisers", "datasets", "metrics", "executors"}
+BUILTINS = {"models", "losses", "stabilisers", "datasets", "metrics", "executors", "loggers"}
 
 
 def install_fake_distribution(root, name, module_source, entry_name="main"):

@@ -28,6 +28,7 @@ def test_built_ins_only_until_something_is_registered(ganbench_plugins):
         "datasets",
         "metrics",
         "executors",
+        "loggers",
     }
     assert all(p.builtin for p in registry.plugins.loaded)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -29,12 +31,7 @@ def request_from(args, plugins: PluginOptions):
     from ganbench.runner import RunRequest
 
     base = catalogue.suite(args.suite or DEFAULT_SUITE)
-    if args.image_size is not None and not 4 <= args.image_size <= MAX_IMAGE_SIZE:
-        raise UsageError(
-            f"--image-size {args.image_size}: give an image side in pixels from 4 to {MAX_IMAGE_SIZE}, e.g. 32"
-        )
-    if args.data_workers is not None and args.data_workers < 0:
-        raise UsageError(f"--data-workers {args.data_workers}: give 0 (decode in the training process) or more")
+    check_data_arguments(args)
     out = args.out or Path("results") / f"run-{datetime.now():%Y%m%d-%H%M%S}"
     check_out_folder(out)  # a file, a folder under a file, no write access: refused before any work
     check_free(out)  # another run trains in it now (the lock itself is taken when the folder opens)
@@ -58,9 +55,7 @@ def request_from(args, plugins: PluginOptions):
         out=out,
         checkpoints=budget.checkpoints(args.checkpoints),
         device=args.device,
-        data=DataOptions(
-            args.data_root, args.image_size, not args.no_download, workers=args.data_workers, fraction=fraction
-        ),
+        data=data_options(args, fraction),
         metrics=_list_option("--metrics", args.metrics, None),
         settings=[parse_setting(text) for text in settings],
         tune=_tune(args.tune),
@@ -74,9 +69,30 @@ def request_from(args, plugins: PluginOptions):
         metric_options=args.plugin_options.values(args, "metric"),
         executor=args.executor,
         executor_options=args.plugin_options.values(args, "executor"),
+        log=_list_option("--log", args.log, []) or [],
+        log_dir=args.log_dir,
+        log_options=args.plugin_options.values(args, "logger"),
         plugins=plugins,
         command=args.command_line,
         fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
+    )
+
+
+def check_data_arguments(args) -> None:
+    """--image-size and --data-workers, for `run` and for a plugin's command that has the data options."""
+    if args.image_size is not None and not 4 <= args.image_size <= MAX_IMAGE_SIZE:
+        raise UsageError(
+            f"--image-size {args.image_size}: give an image side in pixels from 4 to {MAX_IMAGE_SIZE}, e.g. 32"
+        )
+    if args.data_workers is not None and args.data_workers < 0:
+        raise UsageError(f"--data-workers {args.data_workers}: give 0 (decode in the training process) or more")
+
+
+def data_options(args, fraction: float = 1.0) -> DataOptions:
+    """The data options of the command line (checked), as the data set's ``load`` gets them."""
+    check_data_arguments(args)
+    return DataOptions(
+        args.data_root, args.image_size, not args.no_download, workers=args.data_workers, fraction=fraction
     )
 
 
@@ -108,7 +124,30 @@ def warn_repeated(args) -> None:
             warn(f"--{option} names {', '.join(repeated)} more than once; each is used once")
 
 
+@dataclass
+class Performed:
+    """What a `run` did: its folder, whether Ctrl-C stopped it, whether it only planned (--dry-run)."""
+
+    out: Path
+    stopped: bool = False
+    dry_run: bool = False
+
+
 def run(args, plugins: PluginOptions) -> int:
+    """`ganbench run`: the run, then the terminal's table and the report's path."""
+    done = perform(args, plugins)
+    if done.dry_run:
+        return 0
+    print_table(done.out)
+    console.print(f"report: {done.out / 'report.md'}", markup=False, highlight=False, soft_wrap=True)
+    if done.stopped:
+        errors.print(RESUME_HINT, markup=False)
+        return 130
+    return 0
+
+
+def perform(args, plugins: PluginOptions) -> Performed:
+    """Plan, run and report: what `ganbench run` and ``ganbench.run()`` both do with parsed options."""
     from ganbench import report
     from ganbench.dispatch import execute
     from ganbench.runfolder import run_folder
@@ -121,10 +160,11 @@ def run(args, plugins: PluginOptions) -> int:
     warn_repeated(args)  # once the request is known to be good: bad input stays one line
     if request.dry_run:
         print_plan(planned)
-        return 0
+        return Performed(request.out, dry_run=True)
     stopped = False
     with run_folder(planned) as store:  # held by this process until the report is written
         write_experiment(args, request, plugins)
+        planned = start_logging(planned)
         try:
             run_phase(planned, store, execute, args.fail_fast)
             if planned.tuning is not None:
@@ -133,13 +173,32 @@ def run(args, plugins: PluginOptions) -> int:
                 run_phase(final, store, execute, args.fail_fast, after=TimeSplit(**store.get("time_split")))
         except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
             stopped = True
-        path = report.render(request.out, plugins=plugins)
-    print_table(request.out)
-    console.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
-    if stopped:
-        errors.print(RESUME_HINT, markup=False)
-        return 130
-    return 0
+        report.render(request.out, plugins=plugins)
+        finish_logging(planned)
+    return Performed(request.out, stopped)
+
+
+def start_logging(planned):
+    """--log's loggers start the run (an MLflow parent run); one that cannot start is left out, with a warning."""
+    request = planned.request
+    if not request.log:
+        return planned
+    from ganbench import loggers
+
+    context, warnings = loggers.start_run(
+        planned.registry, request.log, request.out, request.log_dir, request.log_options
+    )
+    for warning in warnings:
+        warn(warning)
+    return dataclasses.replace(planned, log=context)
+
+
+def finish_logging(planned) -> None:
+    if planned.log is not None:
+        from ganbench import loggers
+
+        for warning in loggers.finish_run(planned.registry, planned.log):
+            warn(warning)
 
 
 def preparing(request) -> str:

@@ -17,6 +17,7 @@ import tempfile
 
 from ganbench.conformance.datasets import check_dataset
 from ganbench.conformance.executors import check_executor
+from ganbench.conformance.loggers import check_logger
 from ganbench.conformance.losses import check_loss
 from ganbench.conformance.metrics import check_metric
 from ganbench.conformance.models import check_model
@@ -30,7 +31,7 @@ from ganbench.registry import KINDS, SINGULAR, Registry
 from ganbench.types import DataOptions, Record, normalise_name
 
 #: the kinds a check exists for (CLI words, singular or plural, map onto these)
-CHECKABLE = ("models", "losses", "stabilisers", "datasets", "metrics", "executors")
+CHECKABLE = ("models", "losses", "stabilisers", "datasets", "metrics", "executors", "loggers")
 assert set(CHECKABLE) == set(KINDS), "a kind of component without checks"
 
 __all__ = [
@@ -108,8 +109,10 @@ def check(
         results += check_dataset(registry, registry.get("datasets", record.name), data)
     elif kind == "metrics":
         results += check_metric(registry, registry.get("metrics", record.name), cache_dir or tempfile.gettempdir())
-    else:
+    elif kind == "executors":
         results += check_executor(registry, registry.get("executors", record.name), plugins)
+    else:
+        results += check_logger(registry, registry.get("loggers", record.name), plugins)
     return results
 
 

@@ -13,12 +13,17 @@ Behaviour is plain Python, not hooks:
 * a :class:`Dataset` holds its samples in [-1, 1] and knows its classes or modes; a
   :class:`StreamedDataset` reads them from storage as they are needed;
 * a :class:`Metric` turns a sampler into :class:`Measurement` s;
-* an :class:`Executor` runs a list of trials and streams their :class:`TrialResult` s back.
+* an :class:`Executor` runs a list of trials and streams their :class:`TrialResult` s back;
+* a :class:`TrialLogger` follows one trial where researchers look (TensorBoard, MLflow, W&B).
+
+Plugins extend the command line with :class:`RunOptions` (options of `ganbench run`) and
+:class:`Commands` (commands of their own, each given a :class:`CommandContext`).
 
 Import everything from here (``from ganbench.types import LossSpec``); the submodules, one per
 kind of component, are how the code is kept, not part of the contract.
 """
 
+from ganbench.types.commands import CommandContext, CommandHandler, Commands
 from ganbench.types.data import DataOptions, Dataset, DatasetSpec, DataShape, DataUnavailable
 from ganbench.types.execution import (
     INTERRUPTED_REASON,
@@ -33,6 +38,7 @@ from ganbench.types.execution import (
     Usage,
     interrupted_result,
 )
+from ganbench.types.loggers import LogContext, LoggerSpec, TrialLogger, flat_params, trial_name
 from ganbench.types.losses import LossSpec
 from ganbench.types.metrics import Measurement, Metric, MetricContext, MetricSpec
 from ganbench.types.models import Critic, HParams, ModelSpec
@@ -48,6 +54,9 @@ __all__ = [
     "STATUSES",
     "CheckpointPicture",
     "CheckpointValue",
+    "CommandContext",
+    "CommandHandler",
+    "Commands",
     "Critic",
     "DataOptions",
     "DataShape",
@@ -58,7 +67,9 @@ __all__ = [
     "ExecutorSpec",
     "HParams",
     "IntRange",
+    "LogContext",
     "LogUniform",
+    "LoggerSpec",
     "Interrupted",
     "LossSpec",
     "Measurement",
@@ -74,10 +85,13 @@ __all__ = [
     "StabiliserChoice",
     "StabiliserSpec",
     "StreamedDataset",
+    "TrialLogger",
     "TrialPlan",
     "TrialResult",
     "Uniform",
     "Usage",
+    "flat_params",
+    "trial_name",
     "interrupted_result",
     "normalise_name",
     "whole_number",

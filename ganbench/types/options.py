@@ -7,15 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 #: where an option's value goes: "executor" options reach ``ExecutorSpec.factory(options)``, "metric"
-#: options reach ``MetricContext.options``
-OPTION_KINDS = ("executor", "metric")
+#: options reach ``MetricContext.options``, "logger" options reach ``LogContext.options``
+OPTION_KINDS = ("executor", "metric", "logger")
 
 
 class RunOptions:
     """What ``ganbench_add_options`` is given: ``add(kind, *flags, **argparse_keywords)``.
 
-    ``kind`` says where the value goes. Executor options change how trials run, never what they
-    measure, so they are not part of a trial's id; metric options are, so a run with another
+    ``kind`` says where the value goes. Executor and logger options change how trials run or where
+    they are followed, never what they measure, so they are not part of a trial's id; metric options are, so a run with another
     ``--fid-samples`` is another experiment. The key is the option's argparse ``dest``
     (``--fid-samples`` -> ``fid_samples``); a value left at None (not given, no default) is not
     passed at all. A bad value is refused by argparse (``type=`` raising ``ValueError`` or

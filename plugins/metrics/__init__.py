@@ -10,7 +10,8 @@ One module per concern:
 * ``cache``: locks and atomic writes, so processes sharing a cache never mix networks and statistics;
 * ``labels``: the qualifiers of every FID-family heading (extractor, generated vs real counts and
   split, resizing);
-* ``fid``: FID; ``fidelity_extra``: KID (a default where FID scores < 2,048 samples), Inception Score,
+* ``fid``: FID, against the data set or an imported statistics file (``stats_file``, written by
+  ``commands``: `ganbench fid-stats`); ``fidelity_extra``: KID (a default where FID scores < 2,048 samples), Inception Score,
   precision/recall (opt-in);
 * ``features``: torch-fidelity's features of both sides, for the metrics computed here;
   ``feature_metrics``: density/coverage and FD-infinity (opt-in), whose arithmetic is in ``knn``
@@ -19,7 +20,7 @@ One module per concern:
 * ``classes``: class coverage of labelled images; ``stacked``: Stacked MNIST's 1,000 modes.
 
 Metric options (``MetricContext.options``): ``fid_samples``, ``fid_reference_samples``,
-``fid_extractor``, ``fid_weights``, ``kid_subsets``, ``coverage_samples``, ``mode_samples``,
+``fid_extractor``, ``fid_weights``, ``fid_reference``, ``kid_subsets``, ``coverage_samples``, ``mode_samples``,
 ``stacked_samples``; each module's docstring gives its default.
 """
 
@@ -27,7 +28,8 @@ from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
 from . import classes, feature_metrics, fid, fidelity_extra, modes2d, stacked
-from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples)
+from .commands import ganbench_add_commands  # noqa: F401 (ganbench fid-stats)
+from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples, --fid-reference)
 
 
 @hookimpl

@@ -37,6 +37,10 @@ class FeatureSource:
         )
         return found[self.layer]
 
+    def feature_size(self, image_shape: tuple[int, ...]) -> int:
+        """d, the features' dimension, from one blank image of ``image_shape`` (C, H, W): every extractor's own."""
+        return int(self.generated(torch.zeros(1, *image_shape)).shape[1])
+
     def real(self) -> torch.Tensor:
         """(n, d) features of the reference images, from torch-fidelity's cache."""
         with self.reference.entry(self.extractor):

@@ -20,3 +20,8 @@ def qualifiers(extractor: Extractor, generated: int, reference: Reference | None
     if reference is not None:
         compared += f" vs {reference.n} real ({reference.split})"
     return tuple(q for q in (compared, extractor.resize) if q)
+
+
+def imported_qualifiers(extractor: Extractor, generated: int, imported: str) -> tuple[str, ...]:
+    """FID against an imported statistics file (``--fid-reference``): 'N generated vs imported FILE (...)'."""
+    return tuple(q for q in (f"{generated} generated vs imported {imported}", extractor.resize) if q)

@@ -1,0 +1,126 @@
+"""The loggers a run was asked for (``--log``): checked before it starts, started and finished around it,
+and told about each trial as it trains, where no failure of theirs can reach the trial.
+
+The run's database is the truth; a logger is a view of it where researchers already look. So a
+logger that fails is reported with the trial and stops logging that trial, and the trial goes on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ganbench.errors import UsageError
+from ganbench.registry import Registry
+from ganbench.types import LogContext, LoggerSpec, Measurement, Scalar, TrialLogger
+
+#: where logs go in the run folder when --log-dir is not given
+LOG_FOLDER = "logs"
+
+
+def check_loggers(registry: Registry, names: list[str]) -> list[LoggerSpec]:
+    """The named loggers, each with what it imports installed; else one line saying what to install."""
+    specs = [registry.get("loggers", name) for name in names]
+    for spec in specs:
+        missing = [module for module in spec.requires if not _importable(module)]
+        if missing:
+            where = (
+                f"pip install 'ganbench[{spec.extra}]'" if spec.extra else f"install the package providing {missing[0]}"
+            )
+            raise UsageError(f"--log {spec.name} needs {', '.join(missing)}, which is not installed: {where}")
+    return specs
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package is missing
+        return False
+
+
+def start_run(
+    registry: Registry, names: list[str], run_dir: Path, log_dir: Path | None, options: Mapping[str, Any]
+) -> tuple[LogContext, list[str]]:
+    """Each logger's ``start_run``, once, in this process; returns the context trials log with, and the
+    warnings of loggers that could not start (they are left out of the run)."""
+    base = LogContext(str(run_dir), str(log_dir or run_dir / LOG_FOLDER), run_dir.resolve().name, dict(options))
+    shared: dict[str, Mapping[str, Any]] = {}
+    warnings: list[str] = []
+    for name in names:
+        spec = registry.get("loggers", name)
+        try:
+            shared[spec.name] = dict(spec.start_run(base) or {})
+        except Exception as error:
+            warnings.append(f"--log {spec.name} could not start, so it logs nothing this run: {_said(error)}")
+    context = LogContext(base.run_dir, base.log_dir, base.group, base.options, shared)
+    return context, warnings
+
+
+def finish_run(registry: Registry, context: LogContext) -> list[str]:
+    """Each started logger's ``finish_run``; the warnings of those that failed."""
+    warnings = []
+    for name in context.shared:
+        try:
+            registry.get("loggers", name).finish_run(context)
+        except Exception as error:
+            warnings.append(f"--log {name} failed to finish the run: {_said(error)}")
+    return warnings
+
+
+#: the step's logs reach the loggers in batches: at each checkpoint (the clock is paused then), at the
+#: end, and between them at most this often, so that a logger's writing costs the timed loop next to nothing
+FLUSH_SECONDS = 30.0
+
+
+class TrialLoggers:
+    """One trial's loggers, each behind a guard: the first failure is recorded and that logger dropped."""
+
+    def __init__(self, registry: Registry, context: LogContext | None, trial: Mapping[str, Any]):
+        self.loggers: dict[str, TrialLogger] = {}
+        self.failures: list[str] = []
+        self.pending: list[tuple[int, float, Mapping[str, float]]] = []
+        self.flushed = time.monotonic()
+        for name in context.shared if context is not None else ():
+            assert context is not None
+            try:
+                self.loggers[name] = registry.get("loggers", name).start_trial(context, trial)
+            except Exception as error:
+                self.failures.append(f"logger {name} failed to start: {_said(error)}")
+
+    def _each(self, what: str, *args: Any) -> None:
+        for name, logger in list(self.loggers.items()):
+            try:
+                getattr(logger, what)(*args)
+            except Exception as error:
+                self.failures.append(f"logger {name} failed in {what} and stopped logging this trial: {_said(error)}")
+                del self.loggers[name]
+
+    def logged(self, step: int, seconds: float, values: Mapping[str, float]) -> None:
+        if self.loggers:
+            self.pending.append((step, seconds, values))
+            if time.monotonic() - self.flushed > FLUSH_SECONDS:
+                self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending, self.flushed = self.pending, [], time.monotonic()
+        for row in pending:
+            self._each("logged", *row)
+
+    def checkpoint(
+        self, index: int, step: int, seconds: float, measurements: list[Measurement], picture: bytes
+    ) -> None:
+        self.flush()
+        self._each("checkpoint", index, step, seconds, measurements, picture)
+
+    def finished(self, status: str, summary: Mapping[str, Any], scalars: list[Scalar]) -> None:
+        self.flush()
+        self._each("finished", status, summary, scalars)
+        self.loggers.clear()
+
+
+def _said(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")

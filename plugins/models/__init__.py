@@ -2,6 +2,7 @@
 
 * ``dcgan``: Radford et al. 2015, convolutional, BatchNorm in both networks (images, 16-64 px);
 * ``wgan``: Arjovsky et al. 2017, the DCGAN generator and a weight-clipped critic (images);
+* ``resnet``: Miyato et al. 2018 (SNGAN), the CIFAR ResNet pair; spectral normalisation from ``sn`` (images, 32/48/64 px);
 * ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors).
 
 Each module builds a fresh record in ``spec()``: the registry stamps records with their
@@ -10,9 +11,9 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import dcgan, mlp, wgan
+from . import dcgan, mlp, resnet, wgan
 
-MODULES = (dcgan, wgan, mlp)
+MODULES = (dcgan, wgan, resnet, mlp)
 
 
 @hookimpl

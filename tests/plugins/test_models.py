@@ -37,8 +37,8 @@ def build(name, shape, hp=HP):
     return spec.generator(shape, hp), spec.critic(shape, hp)
 
 
-def test_the_three_models_are_registered_with_full_records():
-    assert set(SPECS) == {"dcgan", "wgan", "mlp"}
+def test_the_built_in_models_are_registered_with_full_records():
+    assert set(SPECS) == {"dcgan", "wgan", "mlp", "resnet"}
     for spec in SPECS.values():
         assert isinstance(spec, ModelSpec)
         assert spec.description and "\n" not in spec.description

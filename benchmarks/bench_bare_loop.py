@@ -2,9 +2,11 @@
 
     python -m pytest benchmarks/bench_bare_loop.py --benchmark-only -s
 
-Both sides train the same `dcgan` generator and discriminator (built by the registry's
-ModelSpec, same seed, so the same initial weights) on the same random 32x32 one-channel tensor,
-batch 64, Adam at dcgan's lr/betas, the non-saturating loss, one D update per G update:
+Two models: `dcgan` on a random 32x32 one-channel tensor (a step of about 0.1 s on one core,
+where the harness's per-step work hides) and `mlp` on ring8 (a step of a few ms, where every
+line of per-step Python shows). Both sides train the same generator and discriminator (built by
+the registry's ModelSpec, same seed, so the same initial weights) on the same data, at the
+model's batch size, Adam at its lr/betas, the non-saturating loss, one D update per G update:
 
 * bare: a loop written like pytorch/examples dcgan/main.py (binary cross-entropy against real or
   fake labels, a backward per D term), with the data a tensor on the device sampled by random
@@ -31,22 +33,36 @@ the median of the per-pair ratios (adjacent rounds share the machine's load); be
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import benchkit
 import pytest
 import torch
 import torch.nn.functional as F
-from benchkit import BATCH, CPU, REPORT, SEED, GanbenchTrial, Paired, random_images
+from benchkit import CPU, REPORT, SEED, GanbenchTrial, Paired, random_images
 
 # Many short pairs rather than a few long ones: on this shared machine single rounds swing by
 # +-5% (wall and CPU time alike: the neighbours share caches and memory bandwidth), and a
 # median of 16 pair ratios holds still where one of 8 did not.
-STEPS = 10  # generator steps per round: about 1.1 s per round on one core
 ROUNDS = 16  # pairs (bare, ganbench)
 EXAMPLES_ROUNDS = 6
 WARMUP = 10  # steps for each side before the first timed round (allocator, oneDNN primitives)
 REQUIRED = 0.97
-SECTION = "bare loop vs ganbench (dcgan, 32x32x1, batch 64)"
+
+
+@dataclass(frozen=True)
+class Case:
+    model: str
+    data: Callable[[], object]
+    steps: int  # generator steps per round: about a second per round on one core
+    section: str
+
+
+CASES = {
+    "dcgan": Case("dcgan", random_images, 10, "bare loop vs ganbench (dcgan, 32x32x1, batch 64)"),
+    "mlp": Case("mlp", benchkit.ring8, 150, "bare loop vs ganbench (mlp, ring8, its batch)"),
+}
 
 real_label, fake_label = True, False
 
@@ -68,33 +84,34 @@ class BareLoop:
     forward per step whose output serves both updates.
     """
 
-    def __init__(self, data, reuse_fake: bool = False):
-        spec = benchkit.registry().get("models", "dcgan")
+    def __init__(self, data, reuse_fake: bool = False, model: str = "dcgan", device: torch.device = CPU):
+        spec = benchkit.registry().get("models", model)
         hp = self.hp = spec.hparams
         torch.manual_seed(SEED)  # what build_setup does first: same initial weights as the ganbench trial
-        self.netG = spec.generator(data.shape, hp).to(CPU)
-        self.netD = spec.critic(data.shape, hp).to(CPU)
+        self.device = device
+        self.netG = spec.generator(data.shape, hp).to(device)
+        self.netD = spec.critic(data.shape, hp).to(device)
         self.optimizerD = torch.optim.Adam(self.netD.parameters(), lr=hp.lr_d, betas=hp.betas)
         self.optimizerG = torch.optim.Adam(self.netG.parameters(), lr=hp.lr_g, betas=hp.betas)
-        self.x = data.x
+        self.x = data.x.to(device)
         self.reuse_fake = reuse_fake
         self.logged: list[tuple[int, dict[str, float]]] = []
 
     def train(self, steps: int) -> None:
         netG, netD, nz, b = self.netG, self.netD, self.hp.z_dim, self.hp.batch_size
         # Like ganbench's train(), each call starts its data/latent stream from the seed.
-        rng = torch.Generator(CPU).manual_seed(SEED)
+        rng = torch.Generator(self.device).manual_seed(SEED)
         for i in range(1, steps + 1):
             ############################
             # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
             ###########################
             netD.zero_grad()
-            real = self.x[torch.randint(len(self.x), (b,), device=CPU, generator=rng)]
+            real = self.x[torch.randint(len(self.x), (b,), device=self.device, generator=rng)]
             output = netD(real)
             errD_real = criterion(output, real_label)
             errD_real.backward()
             D_x = output
-            noise = torch.randn(b, nz, device=CPU, generator=rng)
+            noise = torch.randn(b, nz, device=self.device, generator=rng)
             if self.reuse_fake:
                 fake = netG(noise)
             else:
@@ -112,7 +129,7 @@ class BareLoop:
             ###########################
             netG.zero_grad()
             if not self.reuse_fake:
-                fake = netG(torch.randn(b, nz, device=CPU, generator=rng))
+                fake = netG(torch.randn(b, nz, device=self.device, generator=rng))
             output = netD(fake)
             errG = criterion(output, real_label)  # fake labels are real for generator cost
             errG.backward()
@@ -132,8 +149,8 @@ class BareLoop:
                 )
 
 
-def ganbench_dcgan(data) -> GanbenchTrial:
-    return GanbenchTrial(benchkit.plan("dcgan", "ns", data), data)
+def ganbench_trial(model: str, data, **hparams) -> GanbenchTrial:
+    return GanbenchTrial(benchkit.plan(model, "ns", data, **hparams), data)
 
 
 def check_same_training(bare: BareLoop, trial: GanbenchTrial, steps: int) -> None:
@@ -143,7 +160,7 @@ def check_same_training(bare: BareLoop, trial: GanbenchTrial, steps: int) -> Non
     for ours, theirs in ((setup.opt_d, bare.optimizerD), (setup.opt_g, bare.optimizerG)):
         mine, other = ours.param_groups[0], theirs.param_groups[0]
         assert type(ours) is type(theirs) and mine["lr"] == other["lr"] and mine["betas"] == other["betas"]
-    assert trial.plan.hparams.batch_size == bare.hp.batch_size == BATCH and trial.n_critic == 1
+    assert trial.plan.hparams.batch_size == bare.hp.batch_size and trial.n_critic == 1
     logged: list[tuple[int, dict[str, float]]] = []
     trial.train(steps, on_log=lambda usage, values: logged.append((usage.steps, values)))
     bare.train(steps)
@@ -155,12 +172,15 @@ def check_same_training(bare: BareLoop, trial: GanbenchTrial, steps: int) -> Non
 
 
 @pytest.mark.benchmark(group="bare-loop")
-def test_ganbench_loop_against_bare_loop(benchmark):
-    data = random_images()
-    bare, trial = BareLoop(data), ganbench_dcgan(data)
+@pytest.mark.parametrize("case", list(CASES))
+def test_ganbench_loop_against_bare_loop(benchmark, case):
+    case = CASES[case]
+    steps, section = case.steps, case.section
+    data = case.data()
+    bare, trial = BareLoop(data, model=case.model), ganbench_trial(case.model, data)
     check_same_training(bare, trial, WARMUP)  # also the warm-up
 
-    pairs = Paired(STEPS)
+    pairs = Paired(steps)
     pairs.benchmark(benchmark, trial.train, bare.train, ROUNDS)
 
     # ganbench steps/s over bare steps/s == bare time over ganbench time, per pair.
@@ -168,11 +188,11 @@ def test_ganbench_loop_against_bare_loop(benchmark):
     median_ratio = statistics.median(per_pair)
     low, _, high = statistics.quantiles(per_pair, n=4)
     best_of = min(pairs.reference) / min(pairs.subject)
-    bare_sps = [STEPS / t for t in pairs.reference]
-    ganbench_sps = [STEPS / t for t in pairs.subject]
+    bare_sps = [steps / t for t in pairs.reference]
+    ganbench_sps = [steps / t for t in pairs.subject]
     benchmark.extra_info.update(
         threads=benchkit.THREADS,
-        steps_per_round=STEPS,
+        steps_per_round=steps,
         rounds=ROUNDS,
         warmup_steps=WARMUP,
         ratio_median_of_pairs=round(median_ratio, 4),
@@ -185,8 +205,8 @@ def test_ganbench_loop_against_bare_loop(benchmark):
         meets_requirement=median_ratio >= REQUIRED,
     )
     verdict = "meets" if median_ratio >= REQUIRED else "FAILS"
-    say = lambda line: REPORT.say(SECTION, line)  # noqa: E731
-    say(f"{ROUNDS} interleaved pairs of {STEPS} steps, {benchkit.THREADS} thread(s), after {WARMUP} warm-up steps each")
+    say = lambda line: REPORT.say(section, line)  # noqa: E731
+    say(f"{ROUNDS} interleaved pairs of {steps} steps, {benchkit.THREADS} thread(s), after {WARMUP} warm-up steps each")
     say(
         f"bare     steps/s: median {statistics.median(bare_sps):.3f}  best {max(bare_sps):.3f}  "
         f"rounds {', '.join(f'{v:.2f}' for v in bare_sps)}"
@@ -206,22 +226,50 @@ def test_ganbench_loop_against_bare_loop(benchmark):
 @pytest.mark.benchmark(group="bare-loop")
 def test_pytorch_examples_reuse_of_the_fake(benchmark):
     """What ganbench's fresh latents for G's update cost against pytorch/examples' reuse of D's fake."""
+    steps, section = CASES["dcgan"].steps, CASES["dcgan"].section
     data = random_images()
     matched, examples = BareLoop(data), BareLoop(data, reuse_fake=True)
     for loop in (matched, examples):
         loop.train(WARMUP)
-    pairs = Paired(STEPS)
+    pairs = Paired(steps)
     pairs.benchmark(benchmark, examples.train, matched.train, rounds=EXAMPLES_ROUNDS)
     speedup = 1 / pairs.median_ratio
     benchmark.extra_info.update(
         threads=benchkit.THREADS,
-        steps_per_round=STEPS,
+        steps_per_round=steps,
         rounds=EXAMPLES_ROUNDS,
         examples_steps_per_s_over_matched=round(speedup, 4),
     )
     REPORT.say(
-        SECTION,
+        section,
         f"pytorch/examples exactly (fake reused for G, one G forward per step) runs {speedup:.3f}x "
         f"the steps/s of the matched bare loop (median of {EXAMPLES_ROUNDS} pairs): the cost of "
         f"ganbench's fresh G latents, a design choice, not overhead",
+    )
+
+
+@pytest.mark.benchmark(group="bare-loop")
+def test_ganbench_reuse_fake_against_the_bare_loop_that_reuses(benchmark):
+    """``--set reuse_fake=true`` is pytorch/examples' step: the same computation as the reusing bare loop
+    (checked bit for bit), timed against it, and its speed-up over ganbench's default measured beside."""
+    case = CASES["dcgan"]
+    data = case.data()
+    bare, reusing = BareLoop(data, reuse_fake=True), ganbench_trial("dcgan", data, reuse_fake=True)
+    check_same_training(bare, reusing, WARMUP)
+    pairs = Paired(case.steps)
+    pairs.benchmark(benchmark, reusing.train, bare.train, ROUNDS)
+    ratio = 1 / pairs.median_ratio
+    default = ganbench_trial("dcgan", data)
+    default.train(WARMUP)
+    speed = Paired(case.steps)
+    for _ in range(EXAMPLES_ROUNDS):
+        speed.reference.append(benchkit.seconds(default.train, case.steps))
+        speed.subject.append(benchkit.seconds(reusing.train, case.steps))
+    speedup = statistics.median(r / s for r, s in zip(speed.reference, speed.subject))
+    benchmark.extra_info.update(ratio_median_of_pairs=round(ratio, 4), reuse_fake_speedup=round(speedup, 4))
+    REPORT.say(
+        case.section,
+        f"reuse_fake: ganbench/bare (both reusing D's fake, same weights bit for bit) {ratio:.3f} (median of "
+        f"{ROUNDS} pairs); reuse_fake runs {speedup:.3f}x the steps/s of ganbench's default (median of "
+        f"{EXAMPLES_ROUNDS} pairs)",
     )

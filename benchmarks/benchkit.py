@@ -19,7 +19,7 @@ import torch
 from ganbench.budget import Budget, TrainingClock
 from ganbench.grid import PlannedTrial, check_trial, stabiliser_sets
 from ganbench.registry import Registry, load_registry
-from ganbench.train import TrainingOutcome, build_setup, train
+from ganbench.train import FastPaths, TrainingOutcome, build_setup, train
 from ganbench.types import DataOptions, Dataset, TrialPlan
 
 #: torch threads for every benchmark, both sides of every comparison. One by default: on a
@@ -70,12 +70,12 @@ class GanbenchTrial:
     modules keep training), with no checkpoints: exactly the loop a run times, minus evaluation.
     """
 
-    def __init__(self, planned: PlannedTrial, data: Dataset):
+    def __init__(self, planned: PlannedTrial, data: Dataset, device: torch.device = CPU, fast: FastPaths = FastPaths()):
         if planned.skip_reason:
             raise ValueError(f"the grid skips this trial: {planned.skip_reason}")
-        self.plan = planned.plan
-        self.data = data
-        self.setup = build_setup(self.plan, registry(), CPU)
+        self.plan, self.device = planned.plan, device
+        self.data = data.to(device)
+        self.setup = build_setup(self.plan, registry(), device, fast)
 
     @property
     def n_critic(self) -> int:
@@ -86,7 +86,7 @@ class GanbenchTrial:
             self.setup,
             self.data,
             Budget("steps", steps),
-            TrainingClock(CPU),
+            TrainingClock(self.device),
             checkpoints=0,
             on_checkpoint=lambda index, usage: None,
             on_log=on_log,

@@ -136,7 +136,7 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
         "--set",
         action="append",
         metavar="KEY=VALUE",
-        help="a hyper-parameter (lr_g, lr_d, lr, betas, beta1, n_critic, batch_size, z_dim, optimizer) or a "
+        help="a hyper-parameter (lr_g, lr_d, lr, betas, beta1, n_critic, batch_size, z_dim, optimizer, reuse_fake, ema, ema_start) or a "
         "component's parameter (width, gp.lambda); scoped with a prefix (dcgan.lr_d=4e-4); A|B|C makes a grid "
         "axis; repeatable",
     )

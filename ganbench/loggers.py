@@ -25,13 +25,17 @@ def check_loggers(registry: Registry, names: list[str]) -> list[LoggerSpec]:
     """The named loggers, each with what it imports installed; else one line saying what to install."""
     specs = [registry.get("loggers", name) for name in names]
     for spec in specs:
-        missing = [module for module in spec.requires if not _importable(module)]
+        missing = missing_modules(spec)
         if missing:
             where = (
                 f"pip install 'ganbench[{spec.extra}]'" if spec.extra else f"install the package providing {missing[0]}"
             )
             raise UsageError(f"--log {spec.name} needs {', '.join(missing)}, which is not installed: {where}")
     return specs
+
+
+def missing_modules(spec: LoggerSpec) -> list[str]:
+    return [module for module in spec.requires if not _importable(module)]
 
 
 def _importable(module: str) -> bool:

@@ -65,3 +65,14 @@ def under_trained(steps: int, model, budget) -> str:
         f"; a step budget (--budget {model.min_steps}steps) gives every trial as many" if budget.unit != "steps" else ""
     )
     return f"{UNDER_TRAINED}: {steps} steps, {model.name} needs about {model.min_steps} to show anything{advice}"
+
+
+def compile_fallbacks() -> str:
+    """What torch.compile could not compile in this trial (its counters are cleared when the trial compiles):
+    each graph break runs a part of the step eagerly, so a compiled trial's speed is not all compiled."""
+    try:
+        from torch._dynamo.utils import counters  # torch's own bookkeeping; absent in builds without dynamo
+    except ImportError:
+        return ""
+    breaks = sum(counters["graph_break"].values())
+    return f"; {breaks} graph breaks fell back to eager" if breaks else "; no graph break fell back to eager"

@@ -313,7 +313,7 @@ def _markdown(store: Store, summary: exports.Summary, table: pd.DataFrame, curve
         "",
         "Each trial's values at its last checkpoint. steps/s counts generator steps (each with n_critic D steps) "
         "over the timed part, warm-up excluded. Trials that were skipped or did not finish keep their reason in notes.",
-        "",
+        *([f"Every trial ran on {_md(one_device(table))}.", ""] if one_device(table) else [""]),
         _markdown_trials(table),
         "",
         *_markdown_hyperparameters(store, trials),
@@ -420,8 +420,19 @@ def _markdown_summary(summary: exports.Summary) -> str:
     return _escaped(frame).to_markdown(index=False) if len(frame) else "(no trials)"
 
 
+def one_device(table: pd.DataFrame) -> str:
+    """The device every trial ran on, said once above the table; '' where they differ (a column then)."""
+    devices = set(table["device"]) - {""} if "device" in table else set()
+    return devices.pop() if len(devices) == 1 else ""
+
+
+def _shown_trials(table: pd.DataFrame) -> pd.DataFrame:
+    unique = "device" in table and len(set(table["device"]) - {""}) <= 1
+    return table.drop(columns="device") if unique else table
+
+
 def _markdown_trials(table: pd.DataFrame) -> str:
-    shown = table.copy()
+    shown = _shown_trials(table).copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(exports.number)
@@ -462,7 +473,7 @@ def _picture_bytes(folder: Path, relative) -> bytes | str | None:
 
 def _trials_html(table: pd.DataFrame) -> str:
     escape = html.escape
-    shown = table.reset_index()
+    shown = _shown_trials(table).reset_index()
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
     head = "".join(f'<th data-type="{"num" if c in numeric else "text"}">{escape(str(c))}</th>' for c in shown.columns)
     rows = []

@@ -85,7 +85,8 @@ class PlannedRun:
     log: LogContext | None = None  # the loggers' context, once they started (ganbench.loggers.start_run)
 
 
-def resolve_device(name: str) -> str:
+def resolve_device(name: str, elsewhere: bool = False) -> str:
+    """The device trials train on; ``elsewhere`` (a cluster's executor): 'cuda' is the workers', not this machine's."""
     if name == "auto":
         if torch.cuda.is_available():
             return "cuda"
@@ -96,6 +97,8 @@ def resolve_device(name: str) -> str:
         device = torch.device(name)
     except RuntimeError:
         raise UsageError(f"device '{name}' is not a device: use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and elsewhere:
+        return str(device)  # the driver may have no GPU at all; each worker finds its own
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise UsageError(f"device '{name}': CUDA is not available here; use --device cpu or auto")
@@ -114,8 +117,9 @@ def plan_run(request: RunRequest) -> PlannedRun:
     if request.seeds < 1:
         raise UsageError(f"--seeds {request.seeds}: the number of seeds must be at least 1")
     check_checkpoints(request.checkpoints)
-    key = session_key(request)
     registry = registry_for(request.plugins)
+    spec = choose_executor(registry, request.executor, request.executor_options)
+    key = session_key(request, elsewhere=spec.runs_elsewhere(request.executor_options))
     registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
     models = select_choices(registry, "models", request.models)
     losses = select_choices(registry, "losses", request.losses)
@@ -127,11 +131,11 @@ def plan_run(request: RunRequest) -> PlannedRun:
     check_grid_size(len(models), len(losses), len(stabilisers) * len(assignments), per_variant)
     tuning = Tuning.plan(request, registry, models, losses, stabilisers, assignments) if request.tune else None
     # The executor checks its options (and Ray connects) now, before any data loads or folder exists.
-    executor = choose_executor(registry, request.executor, request.executor_options).factory(request.executor_options)
+    executor = spec.factory(request.executor_options)
     if tuning is not None:
         key = tuning.selection_key(key)
     # Data and metrics, prepared once (a local executor reuses them); a dry run prepares no metric.
-    current = prepared_session(dataclasses.replace(key, metrics=("none",)) if request.dry_run else key)
+    current = prepared_session(planning_key(key, request.dry_run))
     shape = current.dataset.shape
     if tuning is None:
         planned = plan_trials(registry, shape, models, losses, stabilisers, list(range(request.seeds)), assignments)
@@ -145,13 +149,25 @@ def plan_run(request: RunRequest) -> PlannedRun:
     )
 
 
-def session_key(request: RunRequest, metric_options: dict[str, Any] | None = None) -> SessionKey:
+def planning_key(key: SessionKey, dry_run: bool) -> SessionKey:
+    """What this process prepares to plan: a dry run no metric; trials for another machine's GPU, the CPU here."""
+    if dry_run:
+        key = dataclasses.replace(key, metrics=("none",))
+    if key.device.startswith("cuda") and not torch.cuda.is_available():  # an executor running elsewhere
+        key = dataclasses.replace(key, device="cpu")
+    return key
+
+
+def session_key(
+    request: RunRequest, metric_options: dict[str, Any] | None = None, elsewhere: bool = False
+) -> SessionKey:
+    """``elsewhere``: the executor runs trials on other machines, so their device is checked there, not here."""
     options = request.metric_options if metric_options is None else metric_options
     return SessionKey(
         request.plugins,
         request.dataset,
         request.data,
-        resolve_device(request.device),
+        resolve_device(request.device, elsewhere),
         tuple(request.metrics) if request.metrics is not None else None,
         tuple(sorted(options.items())),
         request.cache,
@@ -201,7 +217,7 @@ def final_phase(run: PlannedRun, store) -> PlannedRun:
     assert run.tuning is not None
     started = time.perf_counter()
     key = run.tuning.final_key(run.session_key)
-    current = prepared_session(key)
+    current = prepared_session(planning_key(key, dry_run=False))
     order = sorted([*run.jobs, *(job for job, _ in run.skipped)], key=lambda job: job.position)
     n = run.tuning.n
     ids = [[job.id for job in order[i : i + n]] for i in range(0, len(order), n)]

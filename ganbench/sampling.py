@@ -90,7 +90,8 @@ def load_generator(store: Store, trial: dict, registry) -> Saved:
     hparams = HParams.from_dict(config.get("hparams", {}))
     shape = parse_shape(store.get("dataset", {}).get("shape", ""))
     generator = model.generator(shape, hparams)
-    state = _saved_weights(store, trial)
+    # Run folders of earlier versions saved a compiled generator's wrapper: its keys carry '_orig_mod.'.
+    state = {key.removeprefix("_orig_mod."): value for key, value in _saved_weights(store, trial).items()}
     try:
         generator.load_state_dict(state)
     except RuntimeError as error:  # missing or misshapen tensors: torch lists them over many lines

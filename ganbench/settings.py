@@ -99,6 +99,10 @@ def hparam_value(key: str, raw: str, base: HParams) -> dict[str, Any]:
         _positive(what, value)
     if key in ("z_dim", "batch_size", "n_critic") and value < 1:
         raise UsageError(f"{what}={raw}: give a whole number of at least 1")
+    if key == "ema" and not 0.0 <= value < 1.0:
+        raise UsageError(f"{what}={raw}: an EMA decay lies in [0, 1), e.g. 0.999 (0: no average)")
+    if key == "ema_start" and value < 0:
+        raise UsageError(f"{what}={raw}: give the generator step the average starts at, 0 or more")
     return {key: value}
 
 

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS trials (
     config TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notes TEXT, traceback TEXT,
     steps INTEGER, images INTEGER, train_seconds REAL, eval_seconds REAL,
     steps_per_s REAL, images_per_s REAL, peak_memory_mb REAL,
-    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT, threads INTEGER, gflop_per_step REAL, load_average REAL, flops REAL
+    samples TEXT, generator TEXT, finished_at TEXT, data_wait_share REAL, settings TEXT, phase TEXT, threads INTEGER, gflop_per_step REAL, load_average REAL, flops REAL, eval_peak_memory_mb REAL, device_info TEXT, evaluated TEXT, generator_raw TEXT
 );
 CREATE TABLE IF NOT EXISTS scalars (trial_id TEXT, step INTEGER, seconds REAL, name TEXT, value REAL);
 CREATE TABLE IF NOT EXISTS metrics (
@@ -48,6 +48,10 @@ ADDED_COLUMNS = {
         ("gflop_per_step", "REAL"),
         ("load_average", "REAL"),
         ("flops", "REAL"),
+        ("eval_peak_memory_mb", "REAL"),
+        ("device_info", "TEXT"),
+        ("evaluated", "TEXT"),
+        ("generator_raw", "TEXT"),
     ),  # fmt: skip
     "metrics": (("header", "TEXT"),),
 }
@@ -144,6 +148,8 @@ class Store:
         generator = (
             self._write(f"generators/{result.id}.pt", result.generator_state) if result.generator_state else None
         )
+        raw = getattr(result, "raw_generator_state", None)
+        generator_raw = self._write(f"generators/{result.id}-g.pt", raw) if raw else None
         usage = result.usage
         with self.connection:
             for table, key in (
@@ -179,6 +185,10 @@ class Store:
                 "gflop_per_step": getattr(result, "gflop_per_step", None),
                 "load_average": getattr(result, "load_average", None),
                 "flops": usage.flops or None,  # None: not counted (a compiled step)
+                "eval_peak_memory_mb": getattr(result, "eval_peak_memory_mb", None),
+                "device_info": getattr(result, "device_info", ""),
+                "evaluated": getattr(result, "evaluated", "G"),
+                "generator_raw": generator_raw,
                 "samples": samples,
                 "generator": generator,
             }

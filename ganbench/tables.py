@@ -119,6 +119,13 @@ def trial_table(store: Store) -> pd.DataFrame:
     table["GFLOP/step"] = trials["gflop_per_step"] if "gflop_per_step" in trials else float("nan")
     table["TFLOP used"] = trials["flops"] / 1e12 if "flops" in trials else float("nan")
     table["threads"] = trials["threads"] if "threads" in trials else float("nan")
+    if trials["peak_memory_mb"].notna().any():  # a GPU's: training's peak, and evaluation's apart
+        table["train peak MiB"] = trials["peak_memory_mb"]
+        table["eval peak MiB"] = trials["eval_peak_memory_mb"] if "eval_peak_memory_mb" in trials else float("nan")
+    table["device"] = trials["device_info"].fillna("") if "device_info" in trials else ""
+    evaluated = trials["evaluated"].fillna("G") if "evaluated" in trials else None
+    if evaluated is not None and (evaluated != "G").any():  # some trials were scored on G's moving average
+        table.insert(table.columns.get_loc("status") + 1, "evaluated", evaluated)
     remarks = trials[["reason", "notes"]].fillna("")
     table["notes"] = (remarks["reason"] + "; " + remarks["notes"]).str.strip("; ")
     table.index.name = "trial"

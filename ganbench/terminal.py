@@ -29,6 +29,9 @@ TERMINAL_HIDDEN = (
     "GFLOP/step",
     "TFLOP used",
     "threads",
+    "train peak MiB",
+    "eval peak MiB",
+    "device",
 )
 STATUS_STYLE = {
     "done": "green",

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ganbench.budget import Budget, TrainingClock
+from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
 from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan, Usage
@@ -54,6 +55,13 @@ class Setup:
     loss_params: dict = field(default_factory=dict)  # the loss's own parameters, as keywords
     # Optimisers of the stabilisers' own modules (MRGAN's encoder), stepped with G's from G's loss.
     opt_own: list[torch.optim.Optimizer] = field(default_factory=list)
+    compiled: str = ""  # under --compile: what was compiled ("G and D", or "G only, ..." and why)
+    average: GeneratorAverage | None = None  # the EMA of G's weights, where hparams.ema asks for one
+
+    @property
+    def evaluated(self) -> nn.Module:
+        """What metrics, pictures and the saved generator use: the EMA of G where there is one, else G."""
+        return self.average.evaluated if self.average is not None else self.generator
 
     def autocast(self):
         device = next(self.generator.parameters()).device.type
@@ -109,24 +117,39 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     if fast.channels_last and plan.data_shape.kind == "image":
         generator = generator.to(memory_format=torch.channels_last)
         critic = critic.to(memory_format=torch.channels_last)
-    if fast.cudnn_benchmark and device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
     opt_g = make_optimiser(hp, generator.parameters(), hp.lr_g)
     opt_d = make_optimiser(hp, critic.parameters(), hp.lr_d)
+    compiled = ""
     if fast.compile:
-        # The compiled wrappers share parameters with the originals and pass attribute
-        # look-ups (features, head, constrain) through to them.
-        generator, critic = torch.compile(generator), torch.compile(critic)
+        generator, critic, compiled = compile_modules(generator, critic, registry, plan)
     scalers = (
         (torch.amp.GradScaler(device.type), torch.amp.GradScaler(device.type)) if fast.amp == "fp16" else (None, None)
     )
     setup = Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
-    setup.loss_params = dict(plan.loss_params)
+    setup.loss_params, setup.compiled = dict(plan.loss_params), compiled
+    setup.average = GeneratorAverage(generator, hp.ema, hp.ema_start)
     for stabiliser in stabilisers:
         own = stabiliser.own_module(plan.data_shape, hp)
         if own is not None:
             setup.opt_own.append(make_optimiser(hp, own.to(device).parameters(), hp.lr_g))
     return setup
+
+
+def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, plan: TrialPlan):
+    """torch.compile G and D, or G alone where a stabiliser's penalty needs D's double backward, which
+    compiled graphs do not support; returns both and what was compiled, in words, for the trial's notes.
+
+    The compiled wrappers share parameters with the originals and pass attribute look-ups
+    (features, head, constrain) through to them.
+    """
+    from torch._dynamo.utils import counters
+
+    counters.clear()  # so the trial's notes count its own graph breaks (ganbench.notes.compile_fallbacks)
+    needing = [c.name for c in plan.stabilisers if registry.get("stabilisers", c.name).double_backward]
+    if needing:
+        why = f"{', '.join(needing)} differentiates D's gradient, which compiled graphs cannot"
+        return torch.compile(generator), critic, f"G only, D eager ({why})"
+    return torch.compile(generator), torch.compile(critic), "G and D"
 
 
 def train(
@@ -156,6 +179,12 @@ def train(
             x = stabiliser.critic_input(x, progress)
         return x
 
+    def fakes(progress: float, for_g: bool) -> torch.Tensor:
+        """G's samples as D sees them, from fresh latents; with G's graph only when G's update will use them."""
+        z = torch.randn(batch, hp.z_dim, device=device, generator=rng)
+        with torch.set_grad_enabled(for_g):
+            return critic_view(G(z), progress)
+
     def adversarial_g_loss(x: torch.Tensor, real_scores: torch.Tensor | None, progress: float) -> torch.Tensor:
         """G's loss on samples ``x`` as D sees them: what a stabiliser's g_penalty may ask of G (MRGAN)."""
         return loss.g_loss(D(critic_view(x, progress)), real_scores, **params)
@@ -174,12 +203,12 @@ def train(
             progress = ledger.progress
 
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
-            for _ in range(hp.n_critic):
+            for update in range(hp.n_critic):
                 with setup.autocast():
                     drawn = next(real_batches)  # as the data holds it; real: as D sees it
                     real = critic_view(drawn, progress)
-                    with torch.no_grad():
-                        fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+                    kept = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
+                    fake = kept.detach()
                     real_scores, fake_scores_d = D(real), D(fake)
                     loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params)
                     for stabiliser in stabilisers:
@@ -194,7 +223,7 @@ def train(
 
             # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
             with setup.autocast():
-                fake = critic_view(G(torch.randn(batch, hp.z_dim, device=device, generator=rng)), progress)
+                fake = kept if hp.reuse_fake else fakes(progress, for_g=True)
                 fake_scores = D(fake)
                 with torch.no_grad():
                     real_for_g = D(real) if loss.g_uses_real else None
@@ -208,6 +237,8 @@ def train(
             optimiser_step(setup.opt_g, loss_g, setup.scaler_g, setup.opt_own)
             for stabiliser in stabilisers:
                 stabiliser.after_g_step(G)
+            if setup.average is not None:
+                setup.average.update()  # G's moving average, what the metrics will see (hparams.ema)
 
             # (3) Account: budget, throughput window, logs (D(x), D(G(z)) as D saw them), checkpoints.
             ledger.step_done({"d_loss": loss_d, "g_loss": loss_g, "d_real": real_scores, "d_fake": fake_scores_d})

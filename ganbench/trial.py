@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ganbench import notes
+from ganbench import gpu, notes
 from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
@@ -87,7 +87,8 @@ def session(key: SessionKey) -> Session:
     options = dict(key.metric_options)
     specs = choose_metrics(registry, dataset, list(key.metrics) if key.metrics is not None else None, options)
     context = MetricContext(dataset, device, key.cache_dir, options)  # the whole data set: FID's full reference
-    evaluator = Evaluator.prepare(specs, context)
+    with gpu.evaluating_on(device):
+        evaluator = Evaluator.prepare(specs, context)
     training = training_share(dataset, key.data.fraction)
     return Session(registry, dataset, evaluator, time.perf_counter() - started, training)
 
@@ -182,8 +183,8 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         hook = current.registry.plugins.manager.hook
         config = {"id": job.id, **job.config()}
         device = torch.device(job.session.device)
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
+        memory = gpu.MemoryPeaks(device)  # training's peak apart from evaluation's
+        memory.start()
         observer_failures: list[str] = []
 
         def notify(event: str, **kwargs: Any) -> None:
@@ -200,7 +201,9 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
         loggers = TrialLoggers(current.registry, job.log, config)
         try:
             notify("ganbench_trial_started", trial=config)
-            _train(job, current, result, notify, device, on_log, loggers)
+            with gpu.trial_settings(device, job.fast.cudnn_benchmark):
+                result.device_info = gpu.describe(device)
+                _train(job, current, result, notify, on_log, loggers, memory)
         except Diverged as error:
             _failed(result, "diverged", error, modules)
         except torch.cuda.OutOfMemoryError as error:
@@ -211,8 +214,10 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             _failed(result, _status_of(error), error, modules)
         finally:
             torch.set_num_threads(threads)  # the next trial in this process chooses its own
-            if device.type == "cuda":
-                result.peak_memory_mb = torch.cuda.max_memory_allocated(device) / 2**20
+            memory.finish()
+            result.peak_memory_mb, result.eval_peak_memory_mb = memory.training_mb, memory.evaluation_mb
+        if result.status == "oom":  # its tensors are garbage now that the error is handled: free them
+            gpu.release(device)
         summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
         summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
         notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
@@ -222,9 +227,10 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
 
 
 def _train(
-    job: TrialJob, current: Session, result: TrialResult, notify, device: torch.device, on_log, loggers: TrialLoggers
+    job: TrialJob, current: Session, result: TrialResult, notify, on_log, loggers: TrialLoggers, memory: gpu.MemoryPeaks
 ) -> None:
     """Build the trial, choose its threads, train it under its budget with checkpoints, keep G's weights."""
+    device = memory.device
     plan = plan_for(job, current)
     setup = build_setup(plan, current.registry, device, job.fast)
     result.threads = choose_threads(job.threads, None, device)
@@ -239,9 +245,10 @@ def _train(
 
     def on_checkpoint(index: int, usage: Usage) -> None:
         started = time.perf_counter()
-        measurements = current.evaluator.evaluate(setup.generator, setup.hparams.z_dim, job.seed)
+        with memory.evaluation(), gpu.evaluating_on(device):
+            measurements = current.evaluator.evaluate(setup.evaluated, setup.hparams.z_dim, job.seed)
+            picture = sample_picture(setup.evaluated, setup.hparams.z_dim, job.seed, current.dataset)
         result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
-        picture = sample_picture(setup.generator, setup.hparams.z_dim, job.seed, current.dataset)
         result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
         loggers.checkpoint(index, usage.steps, usage.seconds, measurements, picture)
         result.eval_seconds += time.perf_counter() - started
@@ -270,9 +277,20 @@ def _train(
     result.data_wait_share = outcome.data_wait_share
     result.load_average = max(filter(None, (load_at_start, load_average())), default=None)
     result.notes += notes.how_it_trained(outcome, plan.model, current.dataset, result, job.budget, device)
+    if setup.compiled:
+        result.notes.append(f"compiled: {setup.compiled}{notes.compile_fallbacks()}")
+    # What the metrics scored is the trial's generator (the EMA of G where it kept one); G itself beside it.
+    result.generator_state = _weights(setup.evaluated)
+    if setup.average is not None and setup.average.enabled:
+        result.evaluated = setup.average.label
+        result.raw_generator_state = _weights(setup.generator)
+
+
+def _weights(module: torch.nn.Module) -> bytes:
     buffer = io.BytesIO()
-    torch.save(setup.generator.state_dict(), buffer)
-    result.generator_state = buffer.getvalue()
+    # A compiled generator's own state dict prefixes every key with '_orig_mod.': save the module's.
+    torch.save(getattr(module, "_orig_mod", module).state_dict(), buffer)
+    return buffer.getvalue()
 
 
 def logged_to(on_log, loggers: TrialLoggers):

@@ -118,6 +118,16 @@ def test_workers_are_pinned_one_gpu_each(monkeypatch):
     assert _worker.threads_per_worker(2, cores=16) == 8
 
 
+def test_the_pool_starts_one_worker_per_gpu_and_one_on_a_single_gpu(monkeypatch):
+    from ganbench_plugins.executors import _worker, pool
+
+    monkeypatch.setattr(_worker, "cpu_cores", lambda: 16)
+    assert pool.default_workers("cuda", ["0", "1", "2"]) == 3
+    assert pool.default_workers("cuda", []) == 1  # one visible GPU: trials sharing it time each other's kernels
+    assert pool.default_workers("cuda:1", []) == 1
+    assert pool.default_workers("cpu", []) == 16
+
+
 def test_a_worker_that_dies_costs_only_its_trial(tmp_path):
     out = tmp_path / "run"
     assert (

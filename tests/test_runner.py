@@ -52,3 +52,16 @@ def test_the_same_grid_reopens_its_folder_and_another_grid_is_refused(tmp_path):
     open_run_folder(plan_run(request(tmp_path))).close()  # the same grid: a resume
     with pytest.raises(UsageError, match="holds a run with a different grid"):
         open_run_folder(plan_run(request(tmp_path, seeds=2)))
+
+
+def test_a_driver_without_a_gpu_plans_trials_for_a_clusters_gpus(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    base = dict(models=["mlp"], losses=["ns"], stabilisers=["none"], dataset="ring8", seeds=1,
+                budget=Budget("steps", 2), out=tmp_path / "run", device="cuda", metrics=["none"])  # fmt: skip
+    remote = RunRequest(**base, executor="elsewhere", plugins=PluginOptions(modules=("remote_executor_plugin",)))
+    planned = plan_run(remote)
+    assert [job.device for job in planned.jobs] == ["cuda"]  # resolved on the worker, not here
+    with pytest.raises(UsageError, match="CUDA is not available here"):
+        plan_run(RunRequest(**base))  # trials in this process: this machine's devices

@@ -255,3 +255,81 @@ def test_a_loader_slow_to_start_spends_none_of_a_time_budget():
     assert first < toy_plugin.SLOW_START_SECONDS / 2  # the clock started after the loader did
     step_seconds = result.usage.seconds / result.usage.steps
     assert budget <= result.usage.seconds <= budget + max(0.02 * budget, step_seconds)
+
+
+@pytest.fixture
+def fast_compile(monkeypatch):
+    """torch.compile with its aot_eager backend: the same AOTAutograd (and its double-backward limit), no C++ build."""
+    import functools
+
+    import torch
+
+    torch._dynamo.reset()  # no compiled frame of an earlier test is reused
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
+    yield
+    torch._dynamo.reset()
+
+
+def test_compiled_graphs_cannot_double_backward_so_gp_compiles_g_alone(fast_compile):
+    import torch
+
+    from ganbench.train import FastPaths
+    from ganbench.trial import TrialJob, run_trial
+    from ganbench.types import StabiliserChoice
+
+    D = torch.compile(torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)))
+    x = torch.randn(4, 2, requires_grad=True)
+    (gradient,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward|create_graph"):  # why gp cannot train a compiled D
+        gradient.pow(2).sum().backward()
+
+    fields = {**_job_fields(None), "budget": Budget("steps", 4), "fast": FastPaths(compile=True)}
+    gp = run_trial(TrialJob(**{**fields, "stabilisers": (StabiliserChoice("gp"),)}))
+    assert gp.status == "done", gp.reason
+    assert any(n.startswith("compiled: G only, D eager (gp differentiates D's gradient") for n in gp.notes)
+    plain = run_trial(TrialJob(**fields))
+    assert plain.status == "done" and any(n.startswith("compiled: G and D;") for n in plain.notes)
+
+
+def test_a_compiled_generator_is_saved_under_its_own_keys(fast_compile):
+    import io
+
+    import torch
+
+    from ganbench.train import FastPaths
+    from ganbench.trial import TrialJob, run_trial
+
+    result = run_trial(TrialJob(**{**_job_fields(None), "budget": Budget("steps", 2), "fast": FastPaths(compile=True)}))
+    state = torch.load(io.BytesIO(result.generator_state), weights_only=True)
+    assert state and not any(key.startswith("_orig_mod.") for key in state)
+
+
+@pytest.mark.parametrize(("reuse", "forwards_per_step"), [(False, 3), (True, 2)])
+def test_reuse_fake_gives_gs_update_the_fakes_of_ds_last_update(reuse, forwards_per_step):
+    """With n_critic 2: fresh latents for G's update cost a third G forward a step; reuse_fake saves it."""
+    from ganbench.budget import TrainingClock
+    from ganbench.testing import registry_for
+    from ganbench.train import build_setup, train
+    from ganbench.trial import load_dataset
+    from ganbench.types import DataOptions, TrialPlan
+
+    registry = registry_for(PLUGINS)
+    data = load_dataset(registry, "toy-line", DataOptions(download=False))
+    spec = registry.get("models", "toy-mlp")
+    hp = spec.hparams.replace(n_critic=2, reuse_fake=reuse)
+    plan = TrialPlan(spec, registry.get("losses", "toy-ns"), (), 0, hp, data.shape)
+    setup = build_setup(plan, registry, __import__("torch").device("cpu"))
+    calls = []
+    setup.generator.register_forward_hook(lambda module, args, out: calls.append(out.requires_grad))
+    train(setup, data, Budget("steps", 3), TrainingClock(__import__("torch").device("cpu")), checkpoints=0,
+          on_checkpoint=lambda index, usage: None)  # fmt: skip
+    assert len(calls) == 3 * forwards_per_step
+    assert calls[:forwards_per_step] == ([False, False, True] if not reuse else [False, True])
+
+
+def test_reuse_fake_is_recorded_only_when_set():
+    from ganbench.types import HParams
+
+    assert "reuse_fake" not in HParams().as_dict()  # trials that do not set it keep their ids
+    assert HParams(reuse_fake=True).as_dict()["reuse_fake"] is True
+    assert HParams.from_dict(HParams(reuse_fake=True).as_dict()).reuse_fake is True

@@ -9,6 +9,7 @@ from ganbench import catalogue
 from ganbench.plugins import PluginOptions
 from ganbench.registry import KINDS, registry_for
 from ganbench.terminal import console, warn_failures
+from ganbench.types import LoggerSpec
 
 
 def list_components(args, plugins: PluginOptions) -> int:
@@ -54,6 +55,13 @@ def details(record) -> str:
         parts.append(
             f"{hp.optimizer} lr {hp.lr_g:g}/{hp.lr_d:g}, n_critic {hp.n_critic}, batch {hp.batch_size}, z {hp.z_dim}"
         )
+    if isinstance(record, LoggerSpec) and record.requires:  # whether it can run here, and what to install if not
+        from ganbench.loggers import missing_modules
+
+        requires = record.requires
+        missing = missing_modules(record)
+        extra = f"pip install 'ganbench[{record.extra}]'" if record.extra else f"install {', '.join(missing)}"
+        parts.append(f"not installed: {extra}" if missing else f"installed ({', '.join(requires)})")
     return "; ".join(parts)
 
 

@@ -44,12 +44,15 @@ class ExecutorSpec(Record):
 
     ``chosen_when(options)``: when ``--executor`` is not given, the executor whose test is true for
     the options given is used (the pool claims ``--workers N > 1``); with none true, the one
-    marked ``default``.
+    marked ``default``. ``runs_elsewhere(options)``: the trials run on other machines.
     """
 
     factory: Callable[[Mapping[str, Any]], Executor]
     chosen_when: Callable[[Mapping[str, Any]], bool] = lambda options: False
     default: bool = False
+    # True for options under which the trials run on other machines (Ray with --address): then
+    # ``--device cuda`` names the workers' GPUs, and a driver without one plans on its CPU.
+    runs_elsewhere: Callable[[Mapping[str, Any]], bool] = lambda options: False
 
 
 @dataclass
@@ -102,7 +105,9 @@ class TrialResult:
     eval_seconds: float = 0.0
     steps_per_s: float | None = None
     images_per_s: float | None = None
-    peak_memory_mb: float | None = None
+    peak_memory_mb: float | None = None  # training's peak allocated memory on a GPU (evaluation excluded)
+    eval_peak_memory_mb: float | None = None  # evaluation's, apart (Inception may need more than the GAN)
+    device_info: str = ""  # the device in words: GPU, CUDA, cuDNN, determinism (ganbench.gpu.describe)
     data_wait_share: float | None = None  # of the throughput window, spent waiting for real batches
     threads: int | None = None  # torch threads it trained with on a CPU
     gflop_per_step: float | None = None  # one step's counted FLOPs (matrix products and convolutions)
@@ -111,7 +116,9 @@ class TrialResult:
     scalars: list[Scalar] = field(default_factory=list)
     checkpoints: list[CheckpointValue] = field(default_factory=list)
     pictures: list[CheckpointPicture] = field(default_factory=list)
-    generator_state: bytes | None = None
+    generator_state: bytes | None = None  # the evaluated generator's weights: G, or its EMA
+    evaluated: str = "G"  # which generator the metrics saw: "G", or "EMA G (decay 0.999)"
+    raw_generator_state: bytes | None = None  # G's own weights, where the EMA was evaluated
 
     @property
     def error(self) -> str:

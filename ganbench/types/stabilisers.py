@@ -105,3 +105,6 @@ class StabiliserSpec(Record):
     params: Mapping[str, Any] = field(default_factory=dict)  # name -> default (its type is the param's)
     search_space: Mapping[str, Any] = field(default_factory=dict)  # param -> range, for --tune
     source: str = ""
+    # Its D penalty differentiates a gradient of D (gradient penalty, R1): torch.compile's graphs do not
+    # support that double backward, so under --compile such a trial compiles G alone and runs D eagerly.
+    double_backward: bool = False

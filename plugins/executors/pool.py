@@ -4,7 +4,8 @@ Workers are started with 'spawn': forking a process whose torch has already star
 (or CUDA) can deadlock the child. Each worker loads plugins, data and metrics once (the
 ``session`` cache in ganbench.trial) and then runs trials it is sent. On a machine with several
 GPUs and ``--device cuda`` each worker is pinned to one GPU (CUDA_VISIBLE_DEVICES, set before
-CUDA initialises); the CPU threads are shared out, ``cores // workers`` each.
+CUDA initialises); on one GPU (or ``cuda:N``) there is one worker unless ``--workers`` says
+otherwise; the CPU threads are shared out, ``cores // workers`` each.
 
 Results stream back as each trial finishes; the driver alone writes the database. A worker
 that dies (a segfault, the OOM killer) breaks the pool: the trials it and its siblings were
@@ -36,7 +37,7 @@ class PoolExecutor(Executor):
         if not jobs:
             return
         gpus = _worker.gpus_to_pin(jobs[0].device)
-        workers = self.workers or len(gpus) or _worker.cpu_cores()
+        workers = self.workers or default_workers(jobs[0].device, gpus)
         threads = _worker.threads_per_worker(workers)
         waiting, in_flight = list(jobs), {}
         pool = None
@@ -69,6 +70,14 @@ class PoolExecutor(Executor):
         finally:
             if pool is not None:
                 _stop(pool)
+
+
+def default_workers(device: str, gpus: list[str]) -> int:
+    """One per GPU on several; one on a single GPU (trials sharing it would time each other's kernels);
+    on a CPU one per core."""
+    if gpus:
+        return len(gpus)
+    return 1 if device.startswith("cuda") else _worker.cpu_cores()
 
 
 def _start(workers: int, gpus: list[str], threads: int) -> futures.ProcessPoolExecutor:

@@ -115,4 +115,5 @@ def spec() -> ExecutorSpec:
         description="one Ray task per trial, local or on a cluster (--address); needs pip install 'ganbench[ray]'",
         factory=make,
         chosen_when=lambda options: options.get("address") is not None,
+        runs_elsewhere=lambda options: bool(options.get("address")),  # a cluster: its GPUs, not the driver's
     )

@@ -39,6 +39,7 @@ class Dragan(Stabiliser):
 
 def spec() -> StabiliserSpec:
     return StabiliserSpec(
+        double_backward=True,  # its penalty is a gradient's norm, differentiated again
         name=NAME,
         description="DRAGAN: lambda * (||grad D|| - 1)^2 at real samples plus c * std * uniform noise",
         source="Kodali et al. 2017, On Convergence and Stability of GANs, arXiv:1705.07215",

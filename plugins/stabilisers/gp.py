@@ -35,6 +35,7 @@ class GradientPenalty(Stabiliser):
 
 def spec() -> StabiliserSpec:
     return StabiliserSpec(
+        double_backward=True,  # its penalty is a gradient's norm, differentiated again
         name=NAME,
         description="gradient penalty: lambda * (||grad D|| - 1)^2 on real/fake interpolates",
         source="Gulrajani et al. 2017, Improved Training of Wasserstein GANs, arXiv:1704.00028",

@@ -38,6 +38,7 @@ class R1Penalty(Stabiliser):
 
 def spec() -> StabiliserSpec:
     return StabiliserSpec(
+        double_backward=True,  # its penalty is a gradient's norm, differentiated again
         name=NAME,
         description="R1 penalty: (gamma / 2) E ||grad D(x)||^2 on real data",
         source="Mescheder, Geiger & Nowozin 2018, Which Training Methods for GANs do actually Converge?, "

@@ -33,6 +33,7 @@ class R2Penalty(Stabiliser):
 
 def spec() -> StabiliserSpec:
     return StabiliserSpec(
+        double_backward=True,  # its penalty is a gradient's norm, differentiated again
         name=NAME,
         description="R2 penalty: (gamma / 2) E ||grad D(x)||^2 on generated samples",
         source="Mescheder, Geiger & Nowozin 2018, arXiv:1801.04406; Huang et al. 2024 (R3GAN), arXiv:2501.05441",

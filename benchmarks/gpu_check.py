@@ -38,6 +38,7 @@ from benchkit import GanbenchTrial, random_images  # noqa: E402
 
 from ganbench.budget import Budget, TrainingClock  # noqa: E402
 from ganbench.train import FastPaths, train  # noqa: E402
+from ganbench.trial import weights  # noqa: E402
 
 RESULTS: list[tuple[str, str, str]] = []  # (check, PASS/FAIL/SKIP/DRY, what was measured)
 
@@ -124,10 +125,8 @@ def check_compiled_gp(device, data, dry):
     trial = GanbenchTrial(plan, data, device, FastPaths(compile=True))
     try:
         trial.train(3)
-        state = getattr(trial.setup.generator, "_orig_mod", trial.setup.generator).state_dict()
-        buffer = io.BytesIO()
-        torch.save(state, buffer)
-        plain_keys = not any(key.startswith("_orig_mod.") for key in state)
+        saved = torch.load(io.BytesIO(weights(trial.setup.generator)), weights_only=True)  # as run_trial saves it
+        plain_keys = bool(saved) and not any(key.startswith("_orig_mod.") for key in saved)
         record("gp under --compile", plain_keys, f"trained; compiled {trial.setup.compiled}; plain keys", dry)
     except Exception as error:
         record("gp under --compile", False, said(error), dry, failed=True)

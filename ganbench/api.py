@@ -13,7 +13,9 @@ the command line would print. Both return a :class:`Results`, read from the run'
 
 from __future__ import annotations
 
+import argparse
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from ganbench.store import Store
 from ganbench.tables import trial_table
 
 #: keywords that go before `run` on the command line rather than after it
-PROCESS_OPTIONS = {"plugins": "--plugin", "strict_plugins": "--strict-plugins"}
+PROCESS_OPTIONS = ("plugins", "strict_plugins")
 
 
 @dataclass
@@ -93,12 +95,12 @@ def run(**options: Any) -> Results:
 
 
 def command_line(options: dict[str, Any]) -> list[str]:
-    """The keywords as `ganbench run`'s words (checked by its parser: unknown names are refused there)."""
+    """The keywords as `ganbench run`'s words, written by each option's argparse action; the parser then
+    checks the values exactly as it checks the command line's."""
     from ganbench.cli import run_option_flags
 
-    before: list[str] = []
     after: list[str] = ["run"]
-    flags = run_option_flags([*_plugin_words(options)])
+    flags = run_option_flags(_plugin_words(options))
     for name, value in options.items():
         if name in PROCESS_OPTIONS:
             continue
@@ -107,29 +109,38 @@ def command_line(options: dict[str, Any]) -> list[str]:
             hint = f"; did you mean {close[0]}?" if close else ""
             raise UsageError(f"ganbench.run() has no option {name!r}{hint} (its options are `ganbench run`'s)")
         after += _words(flags[name], value)
-    for name, flag in PROCESS_OPTIONS.items():
-        if name in options:
-            before += _words(flag, options[name])
-    return [*before, *after]
+    return [*_plugin_words(options), *after]
 
 
 def _plugin_words(options: dict[str, Any]) -> list[str]:
-    """--plugin words first: plugin modules add options that the others may name."""
+    """--plugin and --strict-plugins words, first: plugin modules add options that the others may name."""
     words: list[str] = []
-    for name, flag in PROCESS_OPTIONS.items():
-        if name in options:
-            words += _words(flag, options[name])
+    for name in ("plugins", "strict_plugins"):
+        value = options.get(name)
+        if name == "plugins" and value:
+            words += [word for module in _items(value) for word in ("--plugin", str(module))]
+        elif name == "strict_plugins" and value:
+            words.append("--strict-plugins")
     return words
 
 
-def _words(flag: str, value: Any) -> list[str]:
-    if value is None or value is False:
+def _items(value: Any) -> list[Any]:
+    """A list for any collection (a set in sorted order); a string or a number is one item."""
+    if isinstance(value, (str, bytes, Path)) or not isinstance(value, Iterable):
+        return [value]
+    return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+
+
+def _words(action: argparse.Action, value: Any) -> list[str]:
+    """One keyword as the command line writes it, by its argparse action: a flag is there or not, a
+    repeatable option once per value, any other value as --flag=VALUE (so a value may start with '-')."""
+    flag = action.option_strings[-1] if action.option_strings[-1].startswith("--") else action.option_strings[0]
+    if action.nargs == 0:  # store_true / store_false
+        given = bool(value)
+        return [flag] if given == bool(action.const) else []
+    if value is None:
         return []
-    if value is True:
-        return [flag]
-    if flag in ("--set", "--plugin"):  # repeatable: one flag per value
-        values = [value] if isinstance(value, str) else list(value)
-        return [word for item in values for word in (flag, str(item))]
-    if isinstance(value, (list, tuple)):
-        return [flag, ",".join(map(str, value))]
-    return [flag, str(value)]
+    if isinstance(action, argparse._AppendAction):  # --set KEY=VALUE, repeatable
+        return [f"{flag}={item}" for item in _items(value)]
+    items = _items(value)
+    return [f"{flag}={','.join(map(str, items))}"]

@@ -308,13 +308,13 @@ def run_options(parser: Parser) -> list[str]:
     return [a.dest for a in parser.run_parser._actions if a.dest not in ("help", "config", "plugin_options")]
 
 
-def run_option_flags(before: list[str]) -> dict[str, str]:
-    """`run`'s options (its plugins' too, with the plugins ``before`` names loaded), by dest -> flag:
-    the keywords ``ganbench.run()`` takes."""
+def run_option_flags(before: list[str]) -> dict[str, argparse.Action]:
+    """`run`'s options (its plugins' too, with the plugins ``before`` names loaded), by dest: the keywords
+    ``ganbench.run()`` takes, with the argparse action that says how each is written."""
     plugins, _ = plugin_options([*before, "run"])
     parser = build_parser(registry_for(plugins))
     return {
-        action.dest: action.option_strings[0]
+        action.dest: action
         for action in parser.run_parser._actions
         if action.option_strings and action.dest not in ("help", "plugin_options")
     }

@@ -69,6 +69,7 @@ class MemoryPeaks:
     device: torch.device
     training_mb: float | None = None
     evaluation_mb: float | None = None
+    baseline: int = 0  # bytes held before the trial began (the data set, the metrics' networks): not its own
 
     @property
     def counting(self) -> bool:
@@ -76,10 +77,11 @@ class MemoryPeaks:
 
     def start(self) -> None:
         if self.counting:
+            self.baseline = torch.cuda.memory_allocated(self.device)
             torch.cuda.reset_peak_memory_stats(self.device)
 
     def _peak_since_reset(self) -> float:
-        peak = torch.cuda.max_memory_allocated(self.device) / 2**20
+        peak = (torch.cuda.max_memory_allocated(self.device) - self.baseline) / 2**20
         torch.cuda.reset_peak_memory_stats(self.device)
         return peak
 

@@ -7,8 +7,9 @@ logger that fails is reported with the trial and stops logging that trial, and t
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
-import time
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -50,21 +51,27 @@ def start_run(
 ) -> tuple[LogContext, list[str]]:
     """Each logger's ``start_run``, once, in this process; returns the context trials log with, and the
     warnings of loggers that could not start (they are left out of the run)."""
-    base = LogContext(str(run_dir), str(log_dir or run_dir / LOG_FOLDER), run_dir.resolve().name, dict(options))
+    # Absolute: a Ray worker's working directory is not the driver's.
+    folder = (log_dir or run_dir / LOG_FOLDER).resolve()
+    base = LogContext(str(run_dir.resolve()), str(folder), run_dir.resolve().name, dict(options))
     shared: dict[str, Mapping[str, Any]] = {}
     warnings: list[str] = []
     for name in names:
         spec = registry.get("loggers", name)
         try:
-            shared[spec.name] = dict(spec.start_run(base) or {})
+            started = dict(spec.start_run(base) or {})
+            pickle.dumps(started)  # it travels with every trial to worker processes and Ray tasks
+            shared[spec.name] = started
         except Exception as error:
             warnings.append(f"--log {spec.name} could not start, so it logs nothing this run: {_said(error)}")
     context = LogContext(base.run_dir, base.log_dir, base.group, base.options, shared)
     return context, warnings
 
 
-def finish_run(registry: Registry, context: LogContext) -> list[str]:
-    """Each started logger's ``finish_run``; the warnings of those that failed."""
+def finish_run(registry: Registry, context: LogContext, outcome: str = "done") -> list[str]:
+    """Each started logger's ``finish_run``, told how the run ended ('done', 'interrupted' or 'failed');
+    the warnings of those that failed."""
+    context = dataclasses.replace(context, outcome=outcome)
     warnings = []
     for name in context.shared:
         try:
@@ -74,23 +81,19 @@ def finish_run(registry: Registry, context: LogContext) -> list[str]:
     return warnings
 
 
-#: the step's logs reach the loggers in batches: at each checkpoint (the clock is paused then), at the
-#: end, and between them at most this often, so that a logger's writing costs the timed loop next to nothing
-FLUSH_SECONDS = 30.0
-
-
 class TrialLoggers:
     """One trial's loggers, each behind a guard: the first failure is recorded and that logger dropped."""
 
     def __init__(self, registry: Registry, context: LogContext | None, trial: Mapping[str, Any]):
         self.loggers: dict[str, TrialLogger] = {}
         self.failures: list[str] = []
+        # The step's logs are held and handed over at each checkpoint and at the end, while the training
+        # clock is paused: a logger's writes (a database, a server) never count as training time.
         self.pending: list[tuple[int, float, Mapping[str, float]]] = []
-        self.flushed = time.monotonic()
         for name in context.shared if context is not None else ():
             assert context is not None
             try:
-                self.loggers[name] = registry.get("loggers", name).start_trial(context, trial)
+                self.loggers[name] = registry.get("loggers", name).start_trial(context, dict(trial))
             except Exception as error:
                 self.failures.append(f"logger {name} failed to start: {_said(error)}")
 
@@ -104,12 +107,10 @@ class TrialLoggers:
 
     def logged(self, step: int, seconds: float, values: Mapping[str, float]) -> None:
         if self.loggers:
-            self.pending.append((step, seconds, values))
-            if time.monotonic() - self.flushed > FLUSH_SECONDS:
-                self.flush()
+            self.pending.append((step, seconds, dict(values)))
 
     def flush(self) -> None:
-        pending, self.pending, self.flushed = self.pending, [], time.monotonic()
+        pending, self.pending = self.pending, []
         for row in pending:
             self._each("logged", *row)
 
@@ -120,8 +121,12 @@ class TrialLoggers:
         self._each("checkpoint", index, step, seconds, measurements, picture)
 
     def finished(self, status: str, summary: Mapping[str, Any], scalars: list[Scalar]) -> None:
-        self.flush()
-        self._each("finished", status, summary, scalars)
+        """The trial's result is known: nothing a logger does now (not even Ctrl-C) may cost it."""
+        try:
+            self.flush()
+            self._each("finished", status, dict(summary), list(scalars))
+        except BaseException as error:  # KeyboardInterrupt, SystemExit: the trial stays as it ended
+            self.failures.append(f"loggers stopped while finishing the trial: {_said(error)}")
         self.loggers.clear()
 
 

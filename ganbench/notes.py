@@ -68,7 +68,7 @@ def under_trained(steps: int, model, budget) -> str:
 
 
 def compile_fallbacks() -> str:
-    """What torch.compile could not compile in this trial (its counters are cleared when the trial compiles):
+    """What torch.compile could not compile in this trial (torch._dynamo.reset() when the trial compiles clears them):
     each graph break runs a part of the step eagerly, so a compiled trial's speed is not all compiled."""
     try:
         from torch._dynamo.utils import counters  # torch's own bookkeeping; absent in builds without dynamo

@@ -83,10 +83,16 @@ class PlannedRun:
     preparation_seconds: float = 0.0  # planning: plugins, data, metrics
     tuning: Tuning | None = None  # a tuned run: the jobs above are its first phase
     log: LogContext | None = None  # the loggers' context, once they started (ganbench.loggers.start_run)
+    elsewhere: bool = False  # the executor runs the trials on other machines (ExecutorSpec.runs_elsewhere)
 
 
 def resolve_device(name: str, elsewhere: bool = False) -> str:
     """The device trials train on; ``elsewhere`` (a cluster's executor): 'cuda' is the workers', not this machine's."""
+    if name == "auto" and elsewhere:
+        raise UsageError(
+            "--device auto: the trials run on the cluster's machines, whose devices this one cannot see; "
+            "give --device cuda (a GPU each) or --device cpu"
+        )
     if name == "auto":
         if torch.cuda.is_available():
             return "cuda"
@@ -98,7 +104,9 @@ def resolve_device(name: str, elsewhere: bool = False) -> str:
     except RuntimeError:
         raise UsageError(f"device '{name}' is not a device: use auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda" and elsewhere:
-        return str(device)  # the driver may have no GPU at all; each worker finds its own
+        if device.index:  # a task is given one GPU, which it sees as cuda:0
+            raise UsageError(f"--device {name}: each trial on the cluster is given one GPU; give --device cuda")
+        return "cuda"  # the driver may have no GPU at all; each worker finds its own
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise UsageError(f"device '{name}': CUDA is not available here; use --device cpu or auto")
@@ -119,7 +127,8 @@ def plan_run(request: RunRequest) -> PlannedRun:
     check_checkpoints(request.checkpoints)
     registry = registry_for(request.plugins)
     spec = choose_executor(registry, request.executor, request.executor_options)
-    key = session_key(request, elsewhere=spec.runs_elsewhere(request.executor_options))
+    elsewhere = spec.runs_elsewhere(request.executor_options)
+    key = session_key(request, elsewhere=elsewhere)
     registry.get("datasets", request.dataset.partition(":")[0])  # a typo is reported before data loads
     models = select_choices(registry, "models", request.models)
     losses = select_choices(registry, "losses", request.losses)
@@ -135,7 +144,7 @@ def plan_run(request: RunRequest) -> PlannedRun:
     if tuning is not None:
         key = tuning.selection_key(key)
     # Data and metrics, prepared once (a local executor reuses them); a dry run prepares no metric.
-    current = prepared_session(planning_key(key, request.dry_run))
+    current = prepared_session(planning_key(key, request.dry_run, elsewhere))
     shape = current.dataset.shape
     if tuning is None:
         planned = plan_trials(registry, shape, models, losses, stabilisers, list(range(request.seeds)), assignments)
@@ -145,15 +154,17 @@ def plan_run(request: RunRequest) -> PlannedRun:
         planned = tuning.first_phase(registry, shape)
     jobs, skipped = trial_jobs(request, key, planned)
     return PlannedRun(
-        request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started, tuning
-    )
+        request, registry, jobs, skipped, key, executor, since_start(started), time.perf_counter() - started, tuning,
+        elsewhere=elsewhere,
+    )  # fmt: skip
 
 
-def planning_key(key: SessionKey, dry_run: bool) -> SessionKey:
-    """What this process prepares to plan: a dry run no metric; trials for another machine's GPU, the CPU here."""
+def planning_key(key: SessionKey, dry_run: bool, elsewhere: bool = False) -> SessionKey:
+    """What this process prepares to plan: a dry run no metric; trials that run elsewhere, the CPU here
+    (the driver's GPU, if it has one, is not the trials' and need not hold their data and metrics)."""
     if dry_run:
         key = dataclasses.replace(key, metrics=("none",))
-    if key.device.startswith("cuda") and not torch.cuda.is_available():  # an executor running elsewhere
+    if elsewhere:
         key = dataclasses.replace(key, device="cpu")
     return key
 
@@ -217,7 +228,7 @@ def final_phase(run: PlannedRun, store) -> PlannedRun:
     assert run.tuning is not None
     started = time.perf_counter()
     key = run.tuning.final_key(run.session_key)
-    current = prepared_session(planning_key(key, dry_run=False))
+    current = prepared_session(planning_key(key, dry_run=False, elsewhere=run.elsewhere))
     order = sorted([*run.jobs, *(job for job, _ in run.skipped)], key=lambda job: job.position)
     n = run.tuning.n
     ids = [[job.id for job in order[i : i + n]] for i in range(0, len(order), n)]

@@ -142,9 +142,9 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
     The compiled wrappers share parameters with the originals and pass attribute look-ups
     (features, head, constrain) through to them.
     """
-    from torch._dynamo.utils import counters
-
-    counters.clear()  # so the trial's notes count its own graph breaks (ganbench.notes.compile_fallbacks)
+    # Each trial compiles afresh: a cache from an earlier trial in this process would hide its compile
+    # time and its graph breaks (ganbench.notes.compile_fallbacks counts them from here).
+    torch._dynamo.reset()
     needing = [c.name for c in plan.stabilisers if registry.get("stabilisers", c.name).double_backward]
     if needing:
         why = f"{', '.join(needing)} differentiates D's gradient, which compiled graphs cannot"

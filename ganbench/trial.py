@@ -250,8 +250,8 @@ def _train(
             picture = sample_picture(setup.evaluated, setup.hparams.z_dim, job.seed, current.dataset)
         result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
         result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
+        result.eval_seconds += time.perf_counter() - started  # what the loggers then take is neither
         loggers.checkpoint(index, usage.steps, usage.seconds, measurements, picture)
-        result.eval_seconds += time.perf_counter() - started
         notify(
             "ganbench_checkpoint",
             trial=config_of(job),
@@ -280,13 +280,14 @@ def _train(
     if setup.compiled:
         result.notes.append(f"compiled: {setup.compiled}{notes.compile_fallbacks()}")
     # What the metrics scored is the trial's generator (the EMA of G where it kept one); G itself beside it.
-    result.generator_state = _weights(setup.evaluated)
+    result.generator_state = weights(setup.evaluated)
     if setup.average is not None and setup.average.enabled:
         result.evaluated = setup.average.label
-        result.raw_generator_state = _weights(setup.generator)
+        result.raw_generator_state = weights(setup.generator)
 
 
-def _weights(module: torch.nn.Module) -> bytes:
+def weights(module: torch.nn.Module) -> bytes:
+    """A generator's weights as the run folder keeps them: its state dict, saved by torch."""
     buffer = io.BytesIO()
     # A compiled generator's own state dict prefixes every key with '_orig_mod.': save the module's.
     torch.save(getattr(module, "_orig_mod", module).state_dict(), buffer)

@@ -39,16 +39,26 @@ def test_the_readme_example_returns_the_table_of_the_equivalent_command(tmp_path
     assert len(scope["modes_over_training"]) == 4 * 4  # 4 trials x 4 checkpoints
     pd.testing.assert_frame_equal(again.metrics, results.metrics)
     assert set(results.scalars["name"]) >= {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert results.facts["command"].startswith("ganbench run --models mlp --losses ns,hinge")
+    assert results.facts["command"].startswith("ganbench run --models=mlp --losses=ns,hinge")
 
 
 def test_keywords_become_the_command_lines_words():
     words = command_line(
-        {"models": ["dcgan", "wgan"], "budget": "60s", "seeds": 3, "set": ["lr_d=4e-4|2e-4", "n_critic=2"],
-         "dry_run": True, "fail_fast": False, "workers": 2, "plugins": ["mymodule"]}
+        {"models": ["dcgan", "wgan"], "losses": {"ns", "hinge"}, "budget": "60s", "seeds": 3,
+         "set": ["lr_d=4e-4|2e-4", "n_critic=2"], "dry_run": True, "fail_fast": False, "workers": 2,
+         "out": Path("-odd name"), "plugins": ["toy_plugin"]}
     )  # fmt: skip
-    assert words == ["--plugin", "mymodule", "run", "--models", "dcgan,wgan", "--budget", "60s", "--seeds", "3",
-                     "--set", "lr_d=4e-4|2e-4", "--set", "n_critic=2", "--dry-run", "--workers", "2"]  # fmt: skip
+    assert words == ["--plugin", "toy_plugin", "run", "--models=dcgan,wgan", "--losses=hinge,ns", "--budget=60s",
+                     "--seeds=3", "--set=lr_d=4e-4|2e-4", "--set=n_critic=2", "--dry-run", "--workers=2",
+                     "--out=-odd name"]  # fmt: skip
+    assert command_line({"compile": 1, "dry_run": 0}) == ["run", "--compile"]  # truthiness, not the type
+
+
+def test_the_words_parse_to_what_the_keywords_say(tmp_path):
+    from ganbench.cli import parse_arguments
+
+    args, _ = parse_arguments(command_line({"models": "mlp", "seeds": 2, "out": tmp_path / "-run", "set": "lr=1e-3"}))
+    assert (args.models, args.seeds, args.out, args.set) == ("mlp", 2, tmp_path / "-run", ["lr=1e-3"])
 
 
 def test_an_unknown_keyword_is_refused_with_the_closest_option():

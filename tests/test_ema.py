@@ -73,5 +73,8 @@ def test_a_run_with_ema_evaluates_it_saves_both_and_the_report_says_ema_g(tmp_pa
     assert rows["EMA G (decay 0.99)"] and (out / rows["EMA G (decay 0.99)"]).is_file() and rows["G"] is None
     report = (out / "report.md").read_text()
     assert "EMA G (decay 0.99)" in report  # the row of the trial scored on the average says so
-    ema_weights = torch.load(next(out.glob("generators/*-g.pt")), weights_only=True)
-    assert ema_weights  # G's own weights load alone, as the evaluated ones do
+    (raw,) = out.glob("generators/*-g.pt")
+    evaluated = raw.with_name(raw.name.replace("-g.pt", ".pt"))
+    g, average = (torch.load(path, weights_only=True) for path in (raw, evaluated))
+    assert g.keys() == average.keys()  # the same generator, its own weights and its average
+    assert any(not torch.equal(g[key], average[key]) for key in g)

@@ -54,11 +54,13 @@ def test_evaluation_runs_on_the_trials_own_gpu():
 
 
 def test_training_and_evaluation_peaks_are_kept_apart(monkeypatch):
-    """Allocated memory rises to 100 MiB training, 900 evaluating, 150 training again: train 150, eval 900."""
+    """Beyond the 40 MiB held before the trial, allocated memory rises by 100 MiB training, 900 evaluating,
+    150 training again: training's peak is 150, evaluation's 900."""
     peaks = iter([100, 900, 150])
     current = {"peak": 0}
     monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda device=None: current.update(peak=next(peaks, 0)))
-    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device=None: current["peak"] * 2**20)
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device=None: (current["peak"] + 40) * 2**20)
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda device=None: 40 * 2**20)  # data, metric networks
     memory = gpu.MemoryPeaks(torch.device("cuda"))
     memory.start()  # training reaches 100
     with memory.evaluation():  # evaluation reaches 900

@@ -105,7 +105,7 @@ class Collect:
         self.seen.append(("finished", status))
 
 
-def test_logs_reach_loggers_in_order_in_batches_at_checkpoints_and_the_end(monkeypatch):
+def test_logs_reach_loggers_in_order_at_checkpoints_and_the_end(monkeypatch):
     registry = registry_for(PluginOptions(modules=("logger_plugin",)))
     monkeypatch.setattr(registry.get("loggers", "recorder"), "start_trial", Collect)
     context = LogContext("run", "run/logs", "run", {}, {"recorder": {}})
@@ -113,14 +113,33 @@ def test_logs_reach_loggers_in_order_in_batches_at_checkpoints_and_the_end(monke
     (collect,) = guard.loggers.values()
     guard.logged(1, 0.1, {"d_loss": 1.0})
     guard.logged(10, 0.2, {"d_loss": 0.9})
-    assert collect.seen == []  # held while the clock runs
+    assert collect.seen == []  # held while the training clock runs
     guard.checkpoint(0, 10, 0.2, [Measurement("m", 1.0, True)], b"png")
     guard.logged(20, 0.3, {"d_loss": 0.8})
-    monkeypatch.setattr(loggers, "FLUSH_SECONDS", 0.0)
-    guard.logged(30, 0.4, {"d_loss": 0.7})  # past the flush interval: both go now
-    assert collect.seen == [("logged", 1), ("logged", 10), ("checkpoint", 10), ("logged", 20), ("logged", 30)]
-    guard.finished("done", {"steps": 30}, [])
-    assert collect.seen[-1] == ("finished", "done") and guard.failures == []
+    assert collect.seen == [("logged", 1), ("logged", 10), ("checkpoint", 10)]
+    guard.finished("done", {"steps": 20}, [])
+    assert collect.seen[-2:] == [("logged", 20), ("finished", "done")] and guard.failures == []
+
+
+class Interrupting(Collect):
+    def finished(self, status, summary, scalars):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_inside_a_loggers_finish_costs_the_finished_trial_nothing(monkeypatch):
+    registry = registry_for(PluginOptions(modules=("logger_plugin",)))
+    monkeypatch.setattr(registry.get("loggers", "recorder"), "start_trial", Interrupting)
+    guard = TrialLoggers(registry, LogContext("run", "run/logs", "run", {}, {"recorder": {}}), {"id": "x"})
+    guard.finished("done", {"steps": 20}, [])  # does not raise
+    assert guard.failures and "KeyboardInterrupt" in guard.failures[0] and guard.loggers == {}
+
+
+def test_a_start_run_that_returns_what_cannot_travel_is_left_out(tmp_path, monkeypatch):
+    registry = registry_for(PluginOptions(modules=("logger_plugin",)))
+    monkeypatch.setattr(registry.get("loggers", "recorder"), "start_run", lambda context: {"client": lambda: None})
+    context, warnings = loggers.start_run(registry, ["recorder"], tmp_path, None, {})
+    assert context.shared == {} and "could not start" in warnings[0]
+    assert context.log_dir == str((tmp_path / "logs").resolve())  # absolute, for workers elsewhere
 
 
 def test_a_trial_without_loggers_holds_no_logs():

@@ -161,20 +161,23 @@ def perform(args, plugins: PluginOptions) -> Performed:
     if request.dry_run:
         print_plan(planned)
         return Performed(request.out, dry_run=True)
-    stopped = False
+    stopped, outcome = False, "failed"
     with run_folder(planned) as store:  # held by this process until the report is written
         write_experiment(args, request, plugins)
         planned = start_logging(planned)
         try:
-            run_phase(planned, store, execute, args.fail_fast)
-            if planned.tuning is not None:
-                with console.status("choosing the best configuration of every variant"):
-                    final = final_phase(planned, store)
-                run_phase(final, store, execute, args.fail_fast, after=TimeSplit(**store.get("time_split")))
-        except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
-            stopped = True
-        report.render(request.out, plugins=plugins)
-        finish_logging(planned)
+            try:
+                run_phase(planned, store, execute, args.fail_fast)
+                if planned.tuning is not None:
+                    with console.status("choosing the best configuration of every variant"):
+                        final = final_phase(planned, store)
+                    run_phase(final, store, execute, args.fail_fast, after=TimeSplit(**store.get("time_split")))
+            except KeyboardInterrupt:  # the interrupted trial is stored; report what finished, then exit 130
+                stopped = True
+            report.render(request.out, plugins=plugins)
+            outcome = "interrupted" if stopped else "done"
+        finally:  # a parent run (MLflow) is closed as the run ended, whatever ended it
+            finish_logging(planned, outcome)
     return Performed(request.out, stopped)
 
 
@@ -193,11 +196,11 @@ def start_logging(planned):
     return dataclasses.replace(planned, log=context)
 
 
-def finish_logging(planned) -> None:
+def finish_logging(planned, outcome: str) -> None:
     if planned.log is not None:
         from ganbench import loggers
 
-        for warning in loggers.finish_run(planned.registry, planned.log):
+        for warning in loggers.finish_run(planned.registry, planned.log, outcome):
             warn(warning)
 
 

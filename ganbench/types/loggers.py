@@ -29,7 +29,7 @@ class LogContext:
     ``log_dir``: ``--log-dir``, by default ``logs`` in the run folder; a logger writes under
     ``log_dir/<its name>``. ``group``: the run's name (its folder's name), which groups a grid's
     trials. ``options``: the values of the options loggers added (``RunOptions.add("logger", ...)``).
-    ``shared``: what each logger's ``start_run`` returned, by logger name.
+    ``shared``: what each logger's ``start_run`` returned, by logger name (plain data: it is pickled).
     """
 
     run_dir: str
@@ -37,13 +37,14 @@ class LogContext:
     group: str
     options: Mapping[str, Any] = field(default_factory=dict)
     shared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    outcome: str = ""  # in finish_run: how the run ended, 'done', 'interrupted' (Ctrl-C) or 'failed'
 
 
 class TrialLogger:
     """One trial's logger; every method is optional. ``seconds`` are training seconds (evaluation excluded).
 
-    ``logged``: losses and D's mean scores (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``) every few
-    steps. ``checkpoint``: the metrics and the sample grid (PNG bytes) at one checkpoint. ``finished``:
+    ``logged``: losses and D's mean scores (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``) every 10
+    steps, handed over at each checkpoint and at the end, while the training clock is paused. ``checkpoint``: the metrics and the sample grid (PNG bytes) at one checkpoint. ``finished``:
     the status ('done', 'diverged', 'oom', 'error', 'timeout', 'interrupted'), the summary (steps,
     seconds, steps/s, last metrics by column) and every scalar the trial recorded, which includes the
     stabilisers' own values (ADA's p) that ``logged`` does not carry.

@@ -73,11 +73,11 @@ class PoolExecutor(Executor):
 
 
 def default_workers(device: str, gpus: list[str]) -> int:
-    """One per GPU on several; one on a single GPU (trials sharing it would time each other's kernels);
-    on a CPU one per core."""
+    """One per GPU on several; one on a single GPU or Apple's MPS (trials sharing it would time each other's
+    kernels); on a CPU one per core."""
     if gpus:
         return len(gpus)
-    return 1 if device.startswith("cuda") else _worker.cpu_cores()
+    return 1 if device.startswith(("cuda", "mps")) else _worker.cpu_cores()
 
 
 def _start(workers: int, gpus: list[str], threads: int) -> futures.ProcessPoolExecutor:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ganbench.types import LoggerSpec, TrialLogger, flat_params, trial_name
 
-from ._pictures import image, key
+from ._pictures import STEP_LOGS, image, key
 
 EXPERIMENT = "ganbench"
 RUN_TAG = "ganbench.run_dir"
@@ -63,7 +63,8 @@ def finish_run(context) -> None:
     for name in ("report.html", "report.md", "experiment.toml"):
         if (run_dir / name).is_file():
             client.log_artifact(shared["parent_run_id"], str(run_dir / name), artifact_path="report")
-    client.set_terminated(shared["parent_run_id"], "FINISHED")
+    ended = {"done": "FINISHED", "interrupted": "KILLED"}.get(context.outcome, "FAILED")
+    client.set_terminated(shared["parent_run_id"], ended)
 
 
 class MlflowTrial(TrialLogger):
@@ -106,7 +107,7 @@ class MlflowTrial(TrialLogger):
         self.buffer += [
             self._metric(f"stabiliser/{s.name}", s.value, s.step, s.seconds)
             for s in scalars
-            if s.name not in self.logged_names
+            if s.name not in STEP_LOGS | self.logged_names
         ]
         steps_per_s = summary.get("steps_per_s")
         if isinstance(steps_per_s, float) and steps_per_s == steps_per_s:

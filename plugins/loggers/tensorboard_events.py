@@ -1,4 +1,4 @@
-"""``tensorboard``: each trial's event folder, ``log_dir/tensorboard/<trial name>``.
+"""``tensorboard``: each trial's event folder, ``log_dir/tensorboard/<run name>/<trial name>``.
 
 Scalars carry the generator step and, as their wall time, the trial's start plus its training
 seconds, so TensorBoard's "relative" axis is training time (evaluation excluded) and its "step"
@@ -14,14 +14,15 @@ from pathlib import Path
 
 from ganbench.types import LoggerSpec, TrialLogger, flat_params, trial_name
 
-from ._pictures import array, key
+from ._pictures import STEP_LOGS, array, key
 
 
 class TensorBoardTrial(TrialLogger):
     def __init__(self, context, trial):
         from torch.utils.tensorboard import SummaryWriter
 
-        folder = Path(context.log_dir) / "tensorboard" / trial_name(trial)
+        # Under the run's name: the same trial id in another run (a rerun, a shared --log-dir) is its own folder.
+        folder = Path(context.log_dir) / "tensorboard" / context.group / trial_name(trial)
         shutil.rmtree(folder, ignore_errors=True)  # an interrupted attempt of this trial: its events would mix in
         self.writer = SummaryWriter(log_dir=str(folder))
         self.trial, self.started = trial, time.time()
@@ -42,7 +43,7 @@ class TensorBoardTrial(TrialLogger):
         from torch.utils.tensorboard.summary import hparams
 
         for scalar in scalars:  # the stabilisers' own values (ADA's p), which the step's logs do not carry
-            if scalar.name not in self.logged_names:
+            if scalar.name not in STEP_LOGS | self.logged_names:
                 self.writer.add_scalar(
                     f"stabiliser/{scalar.name}", scalar.value, scalar.step, self.started + scalar.seconds
                 )

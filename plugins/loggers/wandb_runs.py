@@ -14,20 +14,25 @@ from pathlib import Path
 
 from ganbench.types import LoggerSpec, TrialLogger, trial_name
 
-from ._pictures import image
+from ._pictures import STEP_LOGS, image
 
 
 def has_login() -> bool:
     if os.environ.get("WANDB_API_KEY"):
         return True
-    try:
-        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    try:  # $NETRC names the file where it is set, as curl and wandb itself read it
+        return netrc.netrc(os.environ.get("NETRC") or None).authenticators("api.wandb.ai") is not None
     except (FileNotFoundError, netrc.NetrcParseError, OSError):
         return False
 
 
 def mode(options) -> str:
     return options.get("wandb_mode") or os.environ.get("WANDB_MODE") or ("online" if has_login() else "offline")
+
+
+def start_run(context) -> dict:
+    """The mode is decided once, where the run is driven: every trial of a run online, or every one offline."""
+    return {"mode": mode(context.options)}
 
 
 class WandbTrial(TrialLogger):
@@ -43,7 +48,7 @@ class WandbTrial(TrialLogger):
             name=trial_name(trial),
             config=dict(trial),
             dir=str(folder),
-            mode=mode(context.options),
+            mode=context.shared["wandb"]["mode"],
             reinit="create_new",  # several trials in one process, one run each
             settings=wandb.Settings(silent=True, console="off", x_disable_stats=True),
         )
@@ -60,7 +65,7 @@ class WandbTrial(TrialLogger):
         self.run.log({**row, "train/seconds": seconds, "samples": self.wandb.Image(image(picture))}, step=step)
 
     def finished(self, status, summary, scalars):
-        own = [s for s in scalars if s.name not in self.logged_names]
+        own = [s for s in scalars if s.name not in STEP_LOGS | self.logged_names]
         if own:
             self.run.define_metric("stabiliser/*", step_metric="stabiliser/step")
             for s in own:
@@ -74,6 +79,7 @@ def spec() -> LoggerSpec:
         name="wandb",
         description="a Weights & Biases run per trial, grouped by the run; offline where no login exists",
         start_trial=WandbTrial,
+        start_run=start_run,
         requires=("wandb",),
         extra="wandb",
     )

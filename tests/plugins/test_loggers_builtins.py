@@ -1,5 +1,9 @@
 """The built-in loggers, read back with each tool's own reader: TensorBoard's EventAccumulator,
-MLflow's MlflowClient, and the W&B offline run files; no network is touched."""
+MLflow's MlflowClient, and the W&B offline run files; no network is touched.
+
+The socket check sees this process only: W&B's own service process (wandb-core) is not watched;
+that W&B stayed offline is shown by its offline run folders, which an online run does not write.
+"""
 
 import glob
 import ipaddress
@@ -77,7 +81,7 @@ def test_tensorboard_event_files_hold_scalars_metrics_images_and_hparams(logged_
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     out, _ = logged_run
-    folders = sorted(Path(out, "logs", "tensorboard").iterdir())
+    folders = sorted(Path(out, "logs", "tensorboard", out.name).iterdir())  # a folder per run, one per trial
     assert len(folders) == TRIALS and folders[0].name.startswith("mlp-hinge-none-s0-")
     for folder in folders:
         events = EventAccumulator(str(folder), size_guidance={"scalars": 0, "images": 0})

@@ -88,11 +88,6 @@ class PlannedRun:
 
 def resolve_device(name: str, elsewhere: bool = False) -> str:
     """The device trials train on; ``elsewhere`` (a cluster's executor): 'cuda' is the workers', not this machine's."""
-    if name == "auto" and elsewhere:
-        raise UsageError(
-            "--device auto: the trials run on the cluster's machines, whose devices this one cannot see; "
-            "give --device cuda (a GPU each) or --device cpu"
-        )
     if name == "auto":
         if torch.cuda.is_available():
             return "cuda"

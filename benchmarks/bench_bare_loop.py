@@ -162,7 +162,7 @@ def check_same_training(bare: BareLoop, trial: GanbenchTrial, steps: int) -> Non
         assert type(ours) is type(theirs) and mine["lr"] == other["lr"] and mine["betas"] == other["betas"]
     assert trial.plan.hparams.batch_size == bare.hp.batch_size and trial.n_critic == 1
     logged: list[tuple[int, dict[str, float]]] = []
-    trial.train(steps, on_log=lambda usage, values: logged.append((usage.steps, values)))
+    trial.train(steps, on_log=lambda usage, values, member: logged.append((usage.steps, values)))
     bare.train(steps)
     assert logged == bare.logged, f"logged losses differ:\n ganbench {logged}\n bare     {bare.logged}"
     for module, other in ((setup.generator, bare.netG), (setup.critic, bare.netD)):

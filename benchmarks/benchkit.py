@@ -81,7 +81,7 @@ class GanbenchTrial:
     def n_critic(self) -> int:
         return self.plan.hparams.n_critic
 
-    def train(self, steps: int, on_log=lambda usage, values: None) -> TrainingOutcome:
+    def train(self, steps: int, on_log=lambda usage, values, member: None) -> TrainingOutcome:
         return train(
             self.setup,
             self.data,

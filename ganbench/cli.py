@@ -190,6 +190,12 @@ def add_run_parser(commands, registry: Registry | None) -> Parser:
         help="torch.compile G and D (compiling happens in the first steps and counts against a time budget)",
     )
     run.add_argument("--cudnn-benchmark", action="store_true", help="let cuDNN autotune convolutions (CUDA only)")
+    run.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="train every trial alone (by default trials that differ only in seed and learning rates train as "
+        "one batched ensemble, under step, image and FLOP budgets)",
+    )
 
     executors = ", ".join(registry.names("executors")) if registry else "see `ganbench list executors`"
     run.add_argument(

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ganbench import batching
 from ganbench.runfolder import manifest
 from ganbench.runner import PlannedRun
 from ganbench.store import Store
 from ganbench.timing import TimeSplit
-from ganbench.trial import TrialJob, run_trial
+from ganbench.trial import TrialJob
 from ganbench.types import Interrupted, TrialResult
 
 
@@ -40,6 +41,10 @@ def execute(
             store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
     pending = [dataclasses.replace(job, log=run.log) for job in run.jobs if job.id not in finished]
     by_id = {job.id: job for job in pending}
+    units = batching.group(pending, run.request.batch)  # trials that stack train as one ensemble
+    by_unit = {unit.id: unit for unit in units}
+    # An ensemble's members share their training seconds: the time split counts them once.
+    sharing = {m.id: len(u.members) for u in units if isinstance(u, batching.EnsembleJob) for m in u.members}
     results: list[TrialResult] = []
 
     def keep(result: TrialResult) -> None:
@@ -49,21 +54,25 @@ def execute(
         on_result(job, result)
 
     started = time.perf_counter()
-    stream = run.executor.run(pending, run_trial, on_log)
+    stream = run.executor.run(units, batching.run_job, on_log)
     try:
-        for result in stream:
-            keep(result)
-            if result.status == "interrupted":
+        for outcome in stream:
+            kept = batching.member_results(outcome, by_unit)
+            for result in kept:
+                keep(result)
+            if any(result.status == "interrupted" for result in kept):
                 raise KeyboardInterrupt
-            if fail_fast and result.status != "done":
+            if fail_fast and any(result.status != "done" for result in kept):
                 break
     except Interrupted as stopped:
-        for result in stopped.results:
-            keep(result)
+        for outcome in stopped.results:
+            for result in batching.member_results(outcome, by_unit):
+                keep(result)
         raise
     except KeyboardInterrupt:  # Ctrl-C landed here, between results: the executor says what was in flight
-        for result in _in_flight(stream):
-            keep(result)
+        for outcome in _in_flight(stream):
+            for result in batching.member_results(outcome, by_unit):
+                keep(result)
         raise
     finally:
         close = getattr(stream, "close", None)
@@ -73,7 +82,7 @@ def execute(
             run.start_up_seconds,
             run.preparation_seconds,
             time.perf_counter() - started,
-            sum(r.usage.seconds for r in results),
+            sum(r.usage.seconds / sharing.get(r.id, 1) for r in results),
             sum(r.eval_seconds for r in results),
             len(results),
         )

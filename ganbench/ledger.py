@@ -45,10 +45,16 @@ class TrainingOutcome:
     scalars: list[Scalar] = field(default_factory=list)
     data_wait_share: float = 0.0  # of the throughput window, spent waiting for real batches
     stretches: list[tuple[int, float]] = field(default_factory=list)  # (steps, seconds) between checkpoints
+    diverged: Diverged | None = None  # a batched ensemble's member whose losses stopped being finite
 
 
 class TrainingLedger:
-    """One trial's budget, clock, logs and checkpoints; ``step_done`` after each generator step."""
+    """One trial's budget, clock, logs and checkpoints; ``step_done`` after each generator step.
+
+    A batched ensemble's ``members`` share the budget, the clock and the checkpoints; each keeps its
+    own logs (the logged tensors hold the members' values one after another), and one whose losses
+    stop being finite is set aside as diverged while the others train on.
+    """
 
     def __init__(
         self,
@@ -58,18 +64,21 @@ class TrainingLedger:
         images_per_step: int,
         checkpoints: int,
         on_checkpoint: Callable[[int, Usage], None],
-        on_log: Callable[[Usage, dict[str, float]], None],
+        on_log: Callable[[Usage, dict[str, float], int], None],
         log_every: int = 10,
         warmup_steps: int = 5,
         on_first_step: Callable[[int | None], None] | None = None,
         stabiliser_scalars: Callable[[], Mapping[str, float]] = dict,
+        members: int = 1,
     ):
         self.budget, self.clock = budget, clock
         self.images_per_step, self.checkpoints = images_per_step, checkpoints
         self.on_checkpoint, self.on_log = on_checkpoint, on_log
         self.log_every, self.warmup_steps = log_every, warmup_steps
         self.usage = Usage()
-        self.scalars: list[Scalar] = []
+        self.members = members
+        self.books: list[list[Scalar]] = [[] for _ in range(members)]  # each member's logged values
+        self.diverged: dict[int, Diverged] = {}
         self.checkpoints_done = 0
         self.warm_seconds = 0.0
         self.waits = {"warm-up": 0.0, "all": 0.0}  # seconds spent drawing real batches
@@ -96,7 +105,11 @@ class TrainingLedger:
 
     @property
     def spent(self) -> bool:
-        return self.progress >= 1.0
+        return self.progress >= 1.0 or len(self.diverged) == self.members
+
+    @property
+    def scalars(self) -> list[Scalar]:
+        return self.books[0]
 
     @contextlib.contextmanager
     def real_batches(self, batches: Iterator[torch.Tensor]) -> Iterator[Iterator[torch.Tensor]]:
@@ -182,23 +195,34 @@ class TrainingLedger:
         """The counted step is done: its FLOPs are what every step costs from here on."""
         assert self.counter is not None
         self.counter.__exit__(None, None, None)
-        self.step_flops, self.counter = int(self.counter.get_total_flops()), None
+        counted, self.counter = int(self.counter.get_total_flops()), None
+        self.step_flops = counted // self.members  # an ensemble's step is its members' steps: each is charged its own
         if self.step_flops == 0 and self.budget.unit == "flops":  # it would never end
             raise RuntimeError(
                 "a FLOP budget needs a step torch's FLOP counter can see, and this one counted 0 FLOPs "
                 "(no matrix product or convolution): give it a step or time budget"
             )
         if self.usage.steps == 1 and self.on_first_step is not None:
-            self.on_first_step(self.step_flops)
+            self.on_first_step(counted)  # what this process computes per step, for its threads
 
     def _log(self, logged: Mapping[str, torch.Tensor]) -> None:
-        values = {name: float(tensor.detach().float().mean()) for name, tensor in logged.items()}
-        for name, value in values.items():
-            if not math.isfinite(value):
-                raise Diverged(self.usage.steps, name)
+        names = list(logged)
+        # Each member's mean of each value, read from the device in one transfer.
+        means = torch.stack([t.detach().float().reshape(self.members, -1).mean(1) for t in logged.values()])
         seconds = self.clock.seconds
-        self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in values.items()]
-        self.on_log(dataclasses.replace(self.usage, seconds=seconds), values)  # a copy: the seconds of this log
+        usage = dataclasses.replace(self.usage, seconds=seconds)  # a copy: the seconds of this log
+        for member, column in enumerate(means.T.tolist()):
+            if member in self.diverged:
+                continue
+            values = dict(zip(names, column, strict=True))
+            broken = next((name for name, value in values.items() if not math.isfinite(value)), None)
+            if broken is not None:
+                if self.members == 1:
+                    raise Diverged(self.usage.steps, broken)
+                self.diverged[member] = Diverged(self.usage.steps, broken)
+                continue
+            self.books[member] += [Scalar(self.usage.steps, seconds, name, value) for name, value in values.items()]
+            self.on_log(usage, values, member)
 
     def _record_changes(self) -> None:
         """A stabiliser's value is kept at every step where it changed (and at its first), not only every
@@ -206,7 +230,8 @@ class TrainingLedger:
         changed = {n: float(v) for n, v in self.stabiliser_scalars().items() if self.last_recorded.get(n) != v}
         if changed:
             seconds = self.clock.host_seconds  # for the curve's x axis: no reason to wait for the device
-            self.scalars += [Scalar(self.usage.steps, seconds, name, value) for name, value in changed.items()]
+            for book in self.books:
+                book += [Scalar(self.usage.steps, seconds, name, value) for name, value in changed.items()]
             self.last_recorded.update(changed)
 
     def _checkpoints_due(self) -> None:
@@ -223,6 +248,14 @@ class TrainingLedger:
             if self.budget.unit == "flops":
                 self._count_next_step()
             self.clock.start()
+
+    def outcomes(self) -> list[TrainingOutcome]:
+        """Each member's outcome: the shared usage and throughput, its own logs and divergence."""
+        shared = self.outcome()
+        return [
+            dataclasses.replace(shared, scalars=book, diverged=self.diverged.get(member))
+            for member, book in enumerate(self.books)
+        ]
 
     def outcome(self) -> TrainingOutcome:
         """Throughput over the timed part: the first ``warmup_steps`` steps (compiling, loader start) excluded."""

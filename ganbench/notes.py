@@ -76,3 +76,11 @@ def compile_fallbacks() -> str:
         return ""
     breaks = sum(counters["graph_break"].values())
     return f"; {breaks} graph breaks fell back to eager" if breaks else "; no graph break fell back to eager"
+
+
+def batched(members: int, steps_per_s: float) -> str:
+    """A batched ensemble's member: its steps/s is the ensemble's, shared with the others."""
+    return (
+        f"batched: trained as one of {members} stacked trials (torch.vmap), {steps_per_s:.3g} steps/s each, "
+        f"{members * steps_per_s:.4g} trial-steps/s together"
+    )

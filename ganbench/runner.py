@@ -19,6 +19,7 @@ import torch
 from ganbench.budget import Budget, check_checkpoints
 from ganbench.errors import UsageError
 from ganbench.evaluate import choose_metrics
+from ganbench.failures import own_words
 from ganbench.grid import check_grid_size, plan_trials, select_choices, stabiliser_sets
 from ganbench.loggers import check_loggers
 from ganbench.plugins import PluginOptions
@@ -26,7 +27,7 @@ from ganbench.registry import Registry, registry_for
 from ganbench.settings import Assignment, Setting, check_settings, combinations, label
 from ganbench.timing import since_start
 from ganbench.train import FastPaths
-from ganbench.trial import Session, SessionKey, TrialJob, own_words, session
+from ganbench.trial import Session, SessionKey, TrialJob, session
 from ganbench.tuning import Tuning
 from ganbench.types import DataOptions, Executor, ExecutorSpec, LogContext
 from ganbench.watchdog import seconds_for
@@ -69,6 +70,7 @@ class RunRequest:
     command: str = ""
     cache: str = field(default_factory=cache_dir)
     fast: FastPaths = FastPaths()
+    batch: bool = True  # trials that stack train as one ensemble (ganbench.batching); --no-batch: each alone
 
 
 @dataclass

@@ -91,7 +91,8 @@ class RunProgress:
         """The progress callback of one trial (run_trial's ``on_log``)."""
         label = f"{job.model}/{job.loss}/{'+'.join(map(str, job.stabilisers)) or 'none'}/s{job.seed}"
         task = self.progress.add_task(escape(label), total=1.0, detail="")
-        self.tasks[job.id] = task
+        for trial in getattr(job, "member_ids", [job.id]):  # a batched ensemble: one bar for its members
+            self.tasks[trial] = task
 
         def update(usage, values):
             self.progress.update(
@@ -105,7 +106,9 @@ class RunProgress:
     def on_result(self, job, result) -> None:
         self.progress.advance(self.overall)
         task = self.tasks.pop(job.id, None)
-        if task is not None:  # the last log line may come before the budget's end: a finished trial is at 100%
+        if (
+            task is not None and task not in self.tasks.values()
+        ):  # the last log line may come before the budget's end: a finished trial is at 100%
             if result.status == "done":
                 self.progress.update(task, completed=1.0)
             self.progress.stop_task(task)  # its clock stops with it

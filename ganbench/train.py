@@ -7,7 +7,7 @@ loss and the stabilisers do all the GAN-specific work; this loop only calls them
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -19,7 +19,7 @@ from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
 from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan, Usage
 
-__all__ = ["Diverged", "FastPaths", "Setup", "TrainingOutcome", "build_setup", "train"]
+__all__ = ["Diverged", "Draws", "FastPaths", "Setup", "TrainingOutcome", "build_setup", "train", "train_members"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,19 @@ class Setup:
     opt_own: list[torch.optim.Optimizer] = field(default_factory=list)
     compiled: str = ""  # under --compile: what was compiled ("G and D", or "G only, ..." and why)
     average: GeneratorAverage | None = None  # the EMA of G's weights, where hparams.ema asks for one
+    # A batched ensemble's members (ganbench.ensemble), each built as alone; G and D above stack theirs.
+    members: list[Setup] = field(default_factory=list)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seed of every trial this trains: each draws its data and latents from its own generator."""
+        return [m.seed for m in self.members] or [self.seed]
+
+    @property
+    def averages(self) -> list[GeneratorAverage]:
+        """G's moving averages, updated after each G step: the trial's, or each member's."""
+        own = [self.average] if self.average is not None else []
+        return [a for m in self.members for a in m.averages] or own
 
     @property
     def evaluated(self) -> nn.Module:
@@ -87,6 +100,8 @@ def optimiser_step(
     optimisers = [optimiser, *(also or ())]
     for each in optimisers:
         each.zero_grad(set_to_none=True)
+    if loss.dim():  # a batched ensemble's members' losses: their sum gives each member its own gradient
+        loss = loss.sum()
     if scaler is None:
         loss.backward()
         for each in optimisers:
@@ -152,7 +167,43 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
     return torch.compile(generator), torch.compile(critic), "G and D"
 
 
-def train(
+class Draws:
+    """A trial's random draws, real batches and latents, from its own generator seeded by its seed.
+
+    An ensemble's members each draw from their own, in the order they would alone, and their
+    draws are concatenated member by member (the order the stacked modules expect).
+    """
+
+    def __init__(self, seeds: list[int], device: torch.device):
+        self.device = device
+        self.generators = [torch.Generator(device).manual_seed(seed) for seed in seeds]
+
+    def latents(self, batch: int, z_dim: int) -> torch.Tensor:
+        drawn = [torch.randn(batch, z_dim, device=self.device, generator=g) for g in self.generators]
+        return drawn[0] if len(drawn) == 1 else torch.cat(drawn)
+
+    def real_batches(self, data: Dataset, batch: int) -> Iterator[torch.Tensor]:
+        streams = [data.batches(batch, g) for g in self.generators]
+        return streams[0] if len(streams) == 1 else _concatenated(streams)
+
+
+def _concatenated(streams: list[Iterator[torch.Tensor]]) -> Iterator[torch.Tensor]:
+    try:
+        while True:
+            yield torch.cat([next(stream) for stream in streams])
+    finally:  # a streamed data set's loader stops its workers when its iterator is closed
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+
+def train(setup: Setup, data: Dataset, budget: Budget, clock: TrainingClock, **options) -> TrainingOutcome:
+    """Train one trial until the budget is spent (see :func:`train_members` for the options)."""
+    return train_members(setup, data, budget, clock, **options)[0]
+
+
+def train_members(
     setup: Setup,
     data: Dataset,
     budget: Budget,
@@ -160,15 +211,16 @@ def train(
     *,
     checkpoints: int,
     on_checkpoint: Callable[[int, Usage], None],
-    on_log: Callable[[Usage, dict[str, float]], None] = lambda usage, values: None,
+    on_log: Callable[[Usage, dict[str, float], int], None] = lambda usage, values, member: None,
     log_every: int = 10,
     warmup_steps: int = 5,
     on_first_step: Callable[[int | None], None] | None = None,
-) -> TrainingOutcome:
-    """Train until the budget is spent, evaluating (clock paused) at even fractions of it."""
+) -> list[TrainingOutcome]:
+    """Train until the budget is spent, evaluating (clock paused) at even fractions of it; one outcome
+    for each trial trained (the members of a batched ensemble: ``on_log``'s last argument names one)."""
     G, D, loss, stabilisers, hp = setup.generator, setup.critic, setup.loss, setup.stabilisers, setup.hparams
     device = next(G.parameters()).device
-    rng = torch.Generator(device).manual_seed(setup.seed)  # data and latents; stabilisers use the global RNG
+    draws = Draws(setup.seeds, device)  # data and latents; stabilisers use the global RNG
     targets = [t for t in (s.real_target() for s in stabilisers) if t is not None]
     label = {"real_target": targets[0]} if targets and loss.uses_labels else {}
     params = setup.loss_params
@@ -181,7 +233,7 @@ def train(
 
     def fakes(progress: float, for_g: bool) -> torch.Tensor:
         """G's samples as D sees them, from fresh latents; with G's graph only when G's update will use them."""
-        z = torch.randn(batch, hp.z_dim, device=device, generator=rng)
+        z = draws.latents(batch, hp.z_dim)
         with torch.set_grad_enabled(for_g):
             return critic_view(G(z), progress)
 
@@ -195,10 +247,10 @@ def train(
     ledger = TrainingLedger(
         budget, clock, images_per_step=batch * hp.n_critic, checkpoints=checkpoints,
         on_checkpoint=on_checkpoint, on_log=on_log, log_every=log_every, warmup_steps=warmup_steps,
-        on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars,
+        on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars, members=len(setup.seeds),
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
-    with ledger.real_batches(data.batches(batch, rng)) as real_batches:
+    with ledger.real_batches(draws.real_batches(data, batch)) as real_batches:
         while not ledger.spent:
             progress = ledger.progress
 
@@ -237,9 +289,9 @@ def train(
             optimiser_step(setup.opt_g, loss_g, setup.scaler_g, setup.opt_own)
             for stabiliser in stabilisers:
                 stabiliser.after_g_step(G)
-            if setup.average is not None:
-                setup.average.update()  # G's moving average, what the metrics will see (hparams.ema)
+            for average in setup.averages:
+                average.update()  # G's moving average, what the metrics will see (hparams.ema)
 
             # (3) Account: budget, throughput window, logs (D(x), D(G(z)) as D saw them), checkpoints.
             ledger.step_done({"d_loss": loss_d, "g_loss": loss_g, "d_real": real_scores, "d_fake": fake_scores_d})
-    return ledger.outcome()
+    return ledger.outcomes()

@@ -13,21 +13,21 @@ import hashlib
 import io
 import json
 import time
-import traceback
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
-from ganbench import gpu, notes
+from ganbench import ensemble, gpu, notes
 from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
+from ganbench.failures import blame, failed, loaded_modules, plugin_modules, status_of
 from ganbench.loggers import TrialLoggers
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
 from ganbench.threads import choose_threads, load_average
-from ganbench.train import Diverged, FastPaths, build_setup, train
+from ganbench.train import Diverged, FastPaths, build_setup, train_members
 from ganbench.types import (
     INTERRUPTED_REASON,
     CheckpointPicture,
@@ -35,6 +35,7 @@ from ganbench.types import (
     DataOptions,
     Dataset,
     LogContext,
+    Measurement,
     MetricContext,
     StabiliserChoice,
     StreamedDataset,
@@ -42,7 +43,7 @@ from ganbench.types import (
     TrialResult,
     Usage,
 )
-from ganbench.watchdog import TrialTimeout, Watchdog, progress
+from ganbench.watchdog import Watchdog, progress
 
 
 @dataclass(frozen=True)
@@ -173,16 +174,23 @@ class TrialJob:
 
 def run_trial(job: TrialJob, on_log=None) -> TrialResult:
     """Train and evaluate one trial; failures are recorded in the result, never raised."""
-    result = TrialResult(job.id, "running")
-    with Watchdog(job.timeout):  # a trial that stops making progress ends 'timeout', naming what hung
+    return run_members([job], on_log)[0]
+
+
+def run_members(jobs: list[TrialJob], on_log=None) -> list[TrialResult]:
+    """Train and evaluate trials of one session: one alone, several as one batched ensemble
+    (ganbench.ensemble). Failures are recorded in the results, never raised."""
+    results = [TrialResult(job.id, "running") for job in jobs]
+    first = jobs[0]
+    with Watchdog(first.timeout):  # a trial that stops making progress ends 'timeout', naming what hung
         try:
-            current = session(job.session)
+            current = session(first.session)
         except Exception as error:  # data or metrics could not be prepared in this process
-            return _failed(result, _status_of(error), error, _loaded_modules(job.session.plugins))
-        modules = _plugin_modules(current.registry)
+            return [failed(r, status_of(error), error, loaded_modules(first.session.plugins)) for r in results]
+        modules = plugin_modules(current.registry)
         hook = current.registry.plugins.manager.hook
-        config = {"id": job.id, **job.config()}
-        device = torch.device(job.session.device)
+        configs = [config_of(job) for job in jobs]
+        device = torch.device(first.session.device)
         memory = gpu.MemoryPeaks(device)  # training's peak apart from evaluation's
         memory.start()
         observer_failures: list[str] = []
@@ -198,87 +206,146 @@ def run_trial(job: TrialJob, on_log=None) -> TrialResult:
             progress()
 
         threads = torch.get_num_threads()
-        loggers = TrialLoggers(current.registry, job.log, config)
+        loggers = [TrialLoggers(current.registry, job.log, config) for job, config in zip(jobs, configs, strict=True)]
         try:
-            notify("ganbench_trial_started", trial=config)
-            with gpu.trial_settings(device, job.fast.cudnn_benchmark):
-                result.device_info = gpu.describe(device)
-                _train(job, current, result, notify, on_log, loggers, memory)
-        except Diverged as error:
-            _failed(result, "diverged", error, modules)
-        except torch.cuda.OutOfMemoryError as error:
-            _failed(result, "oom", error, modules)
-        except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
-            result.status, result.reason = "interrupted", INTERRUPTED_REASON
+            for config in configs:
+                notify("ganbench_trial_started", trial=config)
+            with gpu.trial_settings(device, first.fast.cudnn_benchmark):
+                described = gpu.describe(device)
+                for result in results:
+                    result.device_info = described
+                _train(jobs, current, results, notify, on_log, loggers, memory, modules)
         except Exception as error:
-            _failed(result, _status_of(error), error, modules)
+            status = "diverged" if isinstance(error, Diverged) else status_of(error)
+            status = "oom" if isinstance(error, torch.cuda.OutOfMemoryError) else status
+            for result in results:
+                failed(result, status, error, modules)
+        except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
+            for result in results:
+                result.status, result.reason = "interrupted", INTERRUPTED_REASON
         finally:
             torch.set_num_threads(threads)  # the next trial in this process chooses its own
             memory.finish()
-            result.peak_memory_mb, result.eval_peak_memory_mb = memory.training_mb, memory.evaluation_mb
-        if result.status == "oom":  # its tensors are garbage now that the error is handled: free them
+            for result in results:
+                result.peak_memory_mb, result.eval_peak_memory_mb = memory.training_mb, memory.evaluation_mb
+        if any(result.status == "oom" for result in results):  # its tensors are garbage now: free them
             gpu.release(device)
-        summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
-        summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
-        notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
-        loggers.finished(result.status, summary, result.scalars)
-    result.reason = "; ".join([result.reason, *observer_failures, *loggers.failures]).strip("; ")
-    return result
+        for config, result, logger in zip(configs, results, loggers, strict=True):
+            summary = {"steps": result.usage.steps, "seconds": result.usage.seconds, "steps_per_s": result.steps_per_s}
+            summary.update({c.measurement.column: c.measurement.value for c in result.checkpoints})
+            notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
+            logger.finished(result.status, summary, result.scalars)
+    for result, logger in zip(results, loggers, strict=True):
+        result.reason = "; ".join([result.reason, *observer_failures, *logger.failures]).strip("; ")
+    return results
 
 
 def _train(
-    job: TrialJob, current: Session, result: TrialResult, notify, on_log, loggers: TrialLoggers, memory: gpu.MemoryPeaks
+    jobs: list[TrialJob],
+    current: Session,
+    results: list[TrialResult],
+    notify,
+    on_log,
+    loggers: list[TrialLoggers],
+    memory: gpu.MemoryPeaks,
+    modules: tuple[str, ...] = (),
 ) -> None:
-    """Build the trial, choose its threads, train it under its budget with checkpoints, keep G's weights."""
-    device = memory.device
-    plan = plan_for(job, current)
-    setup = build_setup(plan, current.registry, device, job.fast)
-    result.threads = choose_threads(job.threads, None, device)
-    torch.set_num_threads(result.threads)
+    """Build the trials, choose their threads, train them under their budget with checkpoints, keep G's weights.
+
+    In an ensemble a member whose evaluation fails (a metric raised or hung) ends with that error and
+    the others train on: one trial's failure never takes the others down. A failing step is shared
+    by all, and ends them all.
+    """
+    device, first = memory.device, jobs[0]
+    plans = [plan_for(job, current) for job in jobs]
+    if len(plans) == 1:
+        setup = build_setup(plans[0], current.registry, device, first.fast)
+    else:
+        setup = ensemble.build_ensemble(plans, current.registry, device, first.fast)
+    members = setup.members or [setup]
+    threads = choose_threads(first.threads, None, device)
+    torch.set_num_threads(threads)
     load_at_start = load_average()
 
     def on_first_step(flops: int | None) -> None:
         """A small step trains on from here on one thread (the first step, counted, is warm-up)."""
-        result.gflop_per_step = flops / 1e9 if flops is not None else None
-        result.threads = choose_threads(job.threads, flops, device)
-        torch.set_num_threads(result.threads)
+        chosen = choose_threads(first.threads, flops, device)
+        torch.set_num_threads(chosen)
+        for result in results:
+            result.threads = chosen
+            result.gflop_per_step = flops / len(jobs) / 1e9 if flops is not None else None
 
     def on_checkpoint(index: int, usage: Usage) -> None:
-        started = time.perf_counter()
-        with memory.evaluation(), gpu.evaluating_on(device):
-            measurements = current.evaluator.evaluate(setup.evaluated, setup.hparams.z_dim, job.seed)
-            picture = sample_picture(setup.evaluated, setup.hparams.z_dim, job.seed, current.dataset)
-        result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
-        result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
-        result.eval_seconds += time.perf_counter() - started  # what the loggers then take is neither
-        loggers.checkpoint(index, usage.steps, usage.seconds, measurements, picture)
-        notify(
-            "ganbench_checkpoint",
-            trial=config_of(job),
-            checkpoint=index,
-            step=usage.steps,
-            seconds=usage.seconds,
-            measurements=measurements,
-        )
+        for job, member, result, logger in zip(jobs, members, results, loggers, strict=True):
+            if result.status != "running":  # a member whose evaluation failed earlier
+                continue
+            try:
+                measurements = _evaluate(job, current, member, result, logger, index, usage, memory)
+            except Exception as error:
+                if len(jobs) == 1:
+                    raise
+                failed(result, status_of(error), error, modules)
+                continue
+            notify(
+                "ganbench_checkpoint",
+                trial=config_of(job),
+                checkpoint=index,
+                step=usage.steps,
+                seconds=usage.seconds,
+                measurements=measurements,
+            )
 
-    outcome = train(
+    for result in results:
+        result.threads = threads
+    outcomes = train_members(
         setup,
         current.training_data,
-        job.budget,
+        first.budget,
         TrainingClock(device),
-        checkpoints=job.checkpoints,
+        checkpoints=first.checkpoints,
         on_checkpoint=on_checkpoint,
         on_log=logged_to(on_log, loggers),
-        on_first_step=None if job.fast.compile else on_first_step,  # a compiled step is not counted
+        on_first_step=None if first.fast.compile else on_first_step,  # a compiled step is not counted
     )
-    result.status = "done"
+    ensemble.untie(setup)
+    load = max(filter(None, (load_at_start, load_average())), default=None)
+    for job, plan, member, result, outcome in zip(jobs, plans, members, results, outcomes, strict=True):
+        if result.status != "running":  # ended by its own evaluation's failure
+            continue
+        _finished(job, plan, current, member, result, outcome, load, device)
+        if len(jobs) > 1:
+            result.notes.append(notes.batched(len(jobs), outcome.steps_per_s))
+    if setup.compiled:
+        for result in results:
+            result.notes.append(f"compiled: {setup.compiled}{notes.compile_fallbacks()}")
+
+
+def _evaluate(job: TrialJob, current: Session, setup, result: TrialResult, logger: TrialLoggers, index: int,
+              usage: Usage, memory: gpu.MemoryPeaks) -> list[Measurement]:  # fmt: skip
+    """One checkpoint of one trial, the clock paused: its metrics and its sample grid."""
+    started = time.perf_counter()
+    with memory.evaluation(), gpu.evaluating_on(memory.device):
+        measurements = current.evaluator.evaluate(setup.evaluated, setup.hparams.z_dim, job.seed)
+        picture = sample_picture(setup.evaluated, setup.hparams.z_dim, job.seed, current.dataset)
+    result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
+    result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
+    result.eval_seconds += time.perf_counter() - started  # what the loggers then take is neither
+    logger.checkpoint(index, usage.steps, usage.seconds, measurements, picture)
+    return measurements
+
+
+def _finished(job: TrialJob, plan: TrialPlan, current: Session, setup, result: TrialResult, outcome, load,
+              device: torch.device) -> None:  # fmt: skip
+    """What one trial's training leaves in its result: usage, throughput, notes, G's weights."""
     result.usage, result.scalars = outcome.usage, outcome.scalars
     result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
     result.data_wait_share = outcome.data_wait_share
-    result.load_average = max(filter(None, (load_at_start, load_average())), default=None)
+    result.load_average = load
+    if outcome.diverged is not None:  # a batched member that diverged while the others trained on
+        result.status, result.reason = "diverged", f"Diverged: {outcome.diverged}"
+        return
+    result.status = "done"
     result.notes += notes.how_it_trained(outcome, plan.model, current.dataset, result, job.budget, device)
-    if setup.compiled:
-        result.notes.append(f"compiled: {setup.compiled}{notes.compile_fallbacks()}")
     # What the metrics scored is the trial's generator (the EMA of G where it kept one); G itself beside it.
     result.generator_state = weights(setup.evaluated)
     if setup.average is not None and setup.average.enabled:
@@ -294,23 +361,20 @@ def weights(module: torch.nn.Module) -> bytes:
     return buffer.getvalue()
 
 
-def logged_to(on_log, loggers: TrialLoggers):
-    """The step's logs to the progress display (``on_log``, where the trial runs in the driver) and the loggers."""
+def logged_to(on_log, loggers: list[TrialLoggers]):
+    """Each member's logs to its loggers, and to the progress display (``on_log``, where the trials run in
+    the driver)."""
 
-    def logged(usage: Usage, values: dict[str, float]) -> None:
+    def logged(usage: Usage, values: dict[str, float], member: int) -> None:
         if on_log is not None:
             on_log(usage, values)
-        loggers.logged(usage.steps, usage.seconds, values)
+        loggers[member].logged(usage.steps, usage.seconds, values)
 
     return logged
 
 
 def config_of(job: TrialJob) -> dict[str, Any]:
     return {"id": job.id, **job.config()}
-
-
-def _status_of(error: BaseException) -> str:
-    return "timeout" if isinstance(error, TrialTimeout) else "error"
 
 
 def plan_for(job: TrialJob, current: Session) -> TrialPlan:
@@ -329,50 +393,3 @@ def plan_for(job: TrialJob, current: Session) -> TrialPlan:
 
 def _hparams(values: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if k == "betas" else v for k, v in values.items()}
-
-
-def _failed(result: TrialResult, status: str, error: BaseException, modules: tuple[str, ...] = ()) -> TrialResult:
-    result.status = status
-    where = blame(error, modules)
-    result.reason = f"{type(error).__name__}: {own_words(error)}" + (f" (in {where})" if where else "")
-    result.traceback = traceback.format_exc()
-    return result
-
-
-def own_words(error: BaseException) -> str:
-    """What the error says; for one re-raised from a DataLoader worker, the worker's error line alone.
-
-    torch re-raises a worker's exception with the worker's whole traceback as its message; its
-    last line is the original 'module.Type: message'.
-    """
-    text = str(error).strip()
-    if "in DataLoader worker process" in text and "Original Traceback" in text:
-        kind, _, message = text.splitlines()[-1].partition(": ")
-        return message if message and " " not in kind else text.splitlines()[-1]
-    return text
-
-
-def blame(error: BaseException, plugin_modules: tuple[str, ...] = ()) -> str:
-    """The plugin to name: the innermost frame in a loaded plugin's modules (``ganbench_plugins.losses.standard``).
-
-    A library the plugin called (PIL decoding a file, numpy) is not the culprit, the plugin that
-    called it is. Code outside every plugin module (a hook object defined in a test) falls back to
-    the innermost module outside ganbench's core, torch and pluggy.
-    """
-    frames = [frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_tb(error.__traceback__)]
-    inside = [m for m in frames if any(m == p or m.startswith(p + ".") for p in plugin_modules)]
-    if inside:
-        return inside[-1]
-    outside = [m for m in frames if not m.startswith(("ganbench.", "torch", "pluggy", "builtins")) and m != "ganbench"]
-    return outside[-1] if outside else ""
-
-
-def _plugin_modules(registry: Registry) -> tuple[str, ...]:
-    return tuple(info.module for info in registry.plugins.loaded)
-
-
-def _loaded_modules(plugins: PluginOptions) -> tuple[str, ...]:
-    try:
-        return _plugin_modules(registry_for(plugins))
-    except Exception:  # the plugins themselves failed: nothing to blame by module
-        return ()

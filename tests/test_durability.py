@@ -32,6 +32,7 @@ GRID = [
     "mean-gap",
     "--checkpoints",
     "2",
+    "--no-batch",  # one trial in flight at a time: what a kill or Ctrl-C may cost is one trial
 ]
 
 

@@ -20,7 +20,7 @@ def ledger(budget, checkpoints=4, **options):
         images_per_step=options.pop("images_per_step", 64),
         checkpoints=checkpoints,
         on_checkpoint=lambda index, usage: seen["checkpoints"].append((index, usage.steps)),
-        on_log=lambda usage, values: seen["logs"].append((usage.steps, values)),
+        on_log=lambda usage, values, member: seen["logs"].append((usage.steps, values)),
         **options,
     )
     return made, seen
@@ -155,7 +155,7 @@ def test_a_time_budget_waits_for_the_device_rarely_and_still_ends_within_a_step(
 
     clock = LaggingClock()
     made = TrainingLedger(Budget.parse("60s"), clock, images_per_step=1, checkpoints=0,
-                          on_checkpoint=lambda index, usage: None, on_log=lambda usage, values: None, log_every=10**9)  # fmt: skip
+                          on_checkpoint=lambda index, usage: None, on_log=lambda usage, values, member: None, log_every=10**9)  # fmt: skip
     with made.real_batches(iter([torch.zeros(1)] * 10**5)) as real:
         while not made.spent:
             next(real)
@@ -166,3 +166,28 @@ def test_a_time_budget_waits_for_the_device_rarely_and_still_ends_within_a_step(
     )  # the device's own time, one step over at most
     assert clock.syncs < made.usage.steps / 5  # not every step: every SYNC_EVERY steps and near the end
     assert ledger_module.SYNC_EVERY > 1 and 0 < made.device_lag <= clock.queue
+
+
+def test_an_ensembles_members_keep_their_own_logs_and_one_that_diverges_is_set_aside():
+    made, seen = ledger("4steps", members=2, log_every=1)
+    member_values = {"d_loss": torch.tensor([0.5, 2.0]), "g_loss": torch.tensor([1.0, 3.0])}
+    scores = torch.tensor([1.0, 1.0, 1.0, 5.0, 5.0, 5.0])  # the members' batches one after another
+    with made.real_batches(iter(range(100))) as real:
+        for step in range(4):
+            next(real)
+            if step == 2:  # member 1's loss stops being finite; member 0 trains on
+                member_values["d_loss"] = torch.tensor([0.5, float("nan")])
+            made.step_done({**member_values, "d_real": scores})
+    first, second = made.outcomes()
+    assert [s.value for s in first.scalars if s.name == "d_real"] == [1.0] * 4
+    assert [s.value for s in second.scalars if s.name == "d_real"] == [5.0] * 2  # logs until it diverged
+    assert first.diverged is None and second.diverged is not None and second.diverged.step == 3
+    assert first.usage.steps == second.usage.steps == 4 and not made.diverged.get(0)
+
+
+def test_an_ensemble_whose_members_all_diverged_is_spent():
+    made, _ = ledger("100steps", members=2, log_every=1)
+    with made.real_batches(iter(range(100))) as real:
+        next(real)
+        made.step_done({"d_loss": torch.tensor([float("inf"), float("nan")])})
+    assert made.spent and made.usage.steps == 1 and set(made.diverged) == {0, 1}

@@ -101,7 +101,7 @@ def test_a_flop_budget_counts_again_after_each_checkpoint_and_charges_the_new_co
     seen = []
     ledger = TrainingLedger(Budget("flops", 1e9), TrainingClock(torch.device("cpu")), images_per_step=1,
                             checkpoints=4, on_checkpoint=lambda index, usage: seen.append(usage.flops),
-                            on_log=lambda usage, values: None)  # fmt: skip
+                            on_log=lambda usage, values, member: None)  # fmt: skip
     size = 100
     with ledger.real_batches(iter([torch.zeros(1)] * 10**6)) as batches:
         while not ledger.spent:
@@ -121,7 +121,7 @@ def test_a_step_the_counter_cannot_see_under_a_flop_budget_ends_with_the_reason(
     from ganbench.ledger import TrainingLedger
 
     ledger = TrainingLedger(Budget("flops", 1e9), TrainingClock(torch.device("cpu")), images_per_step=1,
-                            checkpoints=0, on_checkpoint=lambda index, usage: None, on_log=lambda usage, values: None)  # fmt: skip
+                            checkpoints=0, on_checkpoint=lambda index, usage: None, on_log=lambda usage, values, member: None)  # fmt: skip
     with pytest.raises(RuntimeError, match="counted 0 FLOPs"):
         with ledger.real_batches(iter([torch.zeros(1)] * 3)) as batches:
             next(batches)

@@ -75,6 +75,7 @@ def request_from(args, plugins: PluginOptions):
         plugins=plugins,
         command=args.command_line,
         fast=FastPaths(args.amp, args.channels_last, args.compile, args.cudnn_benchmark),
+        batch=not args.no_batch,
     )
 
 

@@ -3,7 +3,8 @@
 An executor runs trials somewhere (this process, worker processes, a cluster) and streams
 their :class:`TrialResult` s back; the runner alone stores them. A job is opaque to an
 executor except for ``job.id`` (its result's id) and ``job.device`` (e.g. ``"cuda"``, to ask
-a scheduler for a GPU).
+a scheduler for a GPU). A job may be a batched ensemble of trials (ganbench.batching), whose
+result holds its members'; executors treat it as any job.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ INTERRUPTED_REASON = "interrupted by the user (Ctrl-C); run the same command aga
 class Executor:
     """Runs trials; yields each result as soon as it is known, in any order.
 
-    ``run_one(job, on_log=None)`` is ``ganbench.trial.run_trial``: a module-level function, so it
+    ``run_one(job, on_log=None)`` is ``ganbench.batching.run_job``: a module-level function, so it
     pickles to worker processes and Ray tasks, and it never raises for a failing trial. ``on_log(job)``
     gives a progress callback for a job; executors that run trials in this process pass it on,
     remote ones may ignore it.

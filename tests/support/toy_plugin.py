@@ -27,6 +27,11 @@ def critic(shape, hp):
     return Critic(nn.Sequential(nn.Linear(shape.size, 16), nn.LeakyReLU(0.2)), nn.Linear(16, 1))
 
 
+def dropout_generator(shape, hp):
+    """Draws random numbers in its forward: it cannot be stacked under vmap as its trials train alone."""
+    return nn.Sequential(nn.Linear(hp.z_dim, 16), nn.Dropout(0.2), nn.ReLU(), nn.Linear(16, shape.size))
+
+
 def load_line(options):
     g = torch.Generator().manual_seed(0)
     t = torch.rand(2000, 1, generator=g) * 2 - 1
@@ -94,7 +99,15 @@ def ganbench_models():
             critic=critic,
             data_kinds=("vector",),
             hparams=HParams(z_dim=2, batch_size=32, lr_g=1e-3, lr_d=1e-3),
-        )
+        ),
+        ModelSpec(
+            name="toy-dropout",
+            description="toy-mlp with dropout in G",
+            generator=dropout_generator,
+            critic=critic,
+            data_kinds=("vector",),
+            hparams=HParams(z_dim=2, batch_size=32, lr_g=1e-3, lr_d=1e-3),
+        ),
     ]
 
 

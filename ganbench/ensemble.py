@@ -1,0 +1,168 @@
+"""Trials trained as one batched ensemble: K members of one architecture, stacked, one step for all.
+
+Each member is built as it would be alone (its seed, its initialisation, its optimiser's settings);
+then its parameters and buffers become slices of stacked tensors of shape (K, ...), the members'
+forward and backward run as one through ``torch.func.functional_call`` under ``torch.vmap``, and
+one optimiser steps the stacked tensors. Adam and RMSprop are element-wise, so that is K
+independent optimisers; the ensemble minimises the sum of the members' losses, so each member's
+gradient is its own. BatchNorm's running statistics are stacked buffers, updated in place under
+vmap. The members keep their own modules, whose tensors are views into the stacked ones: what
+evaluates, constrains, averages or saves a member sees its current weights.
+
+This is HFTA's horizontal fusion (Wang et al., MLSys 2021) done with torch.func's model ensembling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from ganbench.registry import Registry
+from ganbench.train import FastPaths, Setup, build_setup, make_optimiser
+from ganbench.types import Critic, LossSpec, TrialPlan
+
+__all__ = ["StackedCritic", "StackedGenerator", "build_ensemble", "stacked_loss"]
+
+
+class _Stack:
+    """The members' parameters and buffers stacked, the members' own tensors made views into them."""
+
+    def __init__(self, members: list[nn.Module]):
+        self.members, self.template = members, members[0]  # the template's code runs every member
+        self.params: dict[str, nn.Parameter] = {}
+        for name, _ in self.template.named_parameters():
+            own = [m.get_parameter(name) for m in members]
+            self.params[name] = nn.Parameter(torch.stack([p.detach() for p in own]))
+            for k, parameter in enumerate(own):
+                parameter.data = self.params[name].data[k]  # a view: the optimiser's steps show in the member
+        self.buffers: dict[str, torch.Tensor] = {}
+        for name, _ in self.template.named_buffers():
+            self.buffers[name] = torch.stack([m.get_buffer(name) for m in members])
+            owner, _, leaf = name.rpartition(".")
+            for k, member in enumerate(members):
+                member.get_submodule(owner)._buffers[leaf] = self.buffers[name][k]
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """The members' batches, concatenated in member order, in and out."""
+        per_member = x.reshape(len(self.members), -1, *x.shape[1:])
+        # randomness="error": a model that draws random numbers in its forward (dropout) would draw the
+        # same for every member, or differently from alone; it fails here, and its trials train alone.
+        out = torch.vmap(self._one, randomness="error")(self.params, self.buffers, per_member)
+        return out.reshape(-1, *out.shape[2:])
+
+    def _one(self, params, buffers, x: torch.Tensor) -> torch.Tensor:
+        return functional_call(self.template, (params, buffers), (x,))
+
+    def untie(self) -> None:
+        """Give each member tensors of its own again (a view would save every member's weights with it)."""
+        for name in self.params:
+            for member in self.members:
+                parameter = member.get_parameter(name)
+                parameter.data = parameter.data.clone()
+        for name in self.buffers:
+            owner, _, leaf = name.rpartition(".")
+            for member in self.members:
+                module = member.get_submodule(owner)
+                module._buffers[leaf] = module._buffers[leaf].clone()
+
+
+class StackedGenerator(nn.Module):
+    """K generators as one: (K*B, z_dim) latents in, the members' K*B samples out, member by member."""
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.stack = _Stack(members)
+        self.stacked = nn.ParameterList(self.stack.params.values())  # what the optimiser steps
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.stack(z)
+
+
+class StackedCritic(Critic):
+    """K critics as one: scores of shape (K*B,). Stabilisers, which reach into features and head, never
+    see it: trials with stabilisers train alone."""
+
+    def __init__(self, members: list[Critic]):
+        nn.Module.__init__(self)  # no features or head of its own: the members have theirs
+        self.stack = _Stack(list(members))
+        self.critics = list(members)  # a plain list: their tensors are the stack's, not parameters twice
+        self.stacked = nn.ParameterList(self.stack.params.values())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.stack(x)
+
+    def constrain(self) -> None:
+        for critic in self.critics:  # in place on views: WGAN's clipping reaches the stacked weights
+            critic.constrain()
+
+
+def stacked_loss(loss: LossSpec, members: int) -> LossSpec:
+    """The loss of each member on its own scores: a vector of K losses (their sum is what is minimised)."""
+
+    def split(scores: torch.Tensor) -> torch.Tensor:
+        return scores.reshape(members, -1, *scores.shape[1:])
+
+    def d_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor, **params) -> torch.Tensor:
+        return torch.vmap(lambda r, f: loss.d_loss(r, f, **params))(split(real_scores), split(fake_scores))
+
+    def g_loss(fake_scores: torch.Tensor, real_scores: torch.Tensor | None, **params) -> torch.Tensor:
+        if real_scores is None:
+            return torch.vmap(lambda f: loss.g_loss(f, None, **params))(split(fake_scores))
+        return torch.vmap(lambda f, r: loss.g_loss(f, r, **params))(split(fake_scores), split(real_scores))
+
+    return dataclasses.replace(loss, d_loss=d_loss, g_loss=g_loss)
+
+
+def member_rates(optimiser: torch.optim.Optimizer, rates: list[float]) -> None:
+    """Each member steps with its own learning rate.
+
+    Adam's and RMSprop's updates are linear in the learning rate, and their state does not depend
+    on it: the optimiser steps with rate 1, and each member's move is scaled to its own rate.
+    """
+    if len(set(rates)) == 1:
+        for group in optimiser.param_groups:
+            group["lr"] = rates[0]
+        return
+    for group in optimiser.param_groups:
+        group["lr"] = 1.0
+    before: list[torch.Tensor] = []
+
+    def keep(*_) -> None:
+        before[:] = [p.detach().clone() for group in optimiser.param_groups for p in group["params"]]
+
+    def scale(*_) -> None:
+        params = [p for group in optimiser.param_groups for p in group["params"]]
+        with torch.no_grad():
+            for old, new in zip(before, params, strict=True):
+                rate = torch.tensor(rates, dtype=new.dtype, device=new.device).view(-1, *[1] * (new.dim() - 1))
+                new.copy_(torch.lerp(old, new, rate))
+        before.clear()
+
+    optimiser.register_step_pre_hook(keep)
+    optimiser.register_step_post_hook(scale)
+
+
+def build_ensemble(plans: list[TrialPlan], registry: Registry, device: torch.device, fast: FastPaths) -> Setup:
+    """Build each member as alone, then stack them: a Setup whose ``members`` are the members' own."""
+    members = [build_setup(plan, registry, device, fast) for plan in plans]
+    first = members[0]
+    generator = StackedGenerator([m.generator for m in members])
+    critic = StackedCritic([m.critic for m in members])
+    hp = first.hparams
+    opt_g = make_optimiser(hp, generator.parameters(), hp.lr_g)
+    opt_d = make_optimiser(hp, critic.parameters(), hp.lr_d)
+    member_rates(opt_g, [m.hparams.lr_g for m in members])
+    member_rates(opt_d, [m.hparams.lr_d for m in members])
+    setup = Setup(generator, critic, opt_g, opt_d, stacked_loss(first.loss, len(members)), [], hp, first.seed, fast)
+    setup.loss_params, setup.members = first.loss_params, members
+    return setup
+
+
+def untie(setup: Setup) -> None:
+    """After training: each member's weights its own, ready to be saved."""
+    for stacked in (setup.generator, setup.critic):
+        if isinstance(stacked, StackedGenerator | StackedCritic):
+            stacked.stack.untie()

@@ -128,16 +128,17 @@ def member_rates(optimiser: torch.optim.Optimizer, rates: list[float]) -> None:
         return
     for group in optimiser.param_groups:
         group["lr"] = 1.0
+    params = [p for group in optimiser.param_groups for p in group["params"]]
+    # Each stacked tensor's rates, shaped (K, 1, ...) to broadcast: made once, not in every step.
+    scales = [torch.tensor(rates, dtype=p.dtype, device=p.device).view(-1, *[1] * (p.dim() - 1)) for p in params]
     before: list[torch.Tensor] = []
 
     def keep(*_) -> None:
-        before[:] = [p.detach().clone() for group in optimiser.param_groups for p in group["params"]]
+        before[:] = [p.detach().clone() for p in params]
 
     def scale(*_) -> None:
-        params = [p for group in optimiser.param_groups for p in group["params"]]
         with torch.no_grad():
-            for old, new in zip(before, params, strict=True):
-                rate = torch.tensor(rates, dtype=new.dtype, device=new.device).view(-1, *[1] * (new.dim() - 1))
+            for old, new, rate in zip(before, params, scales, strict=True):
                 new.copy_(torch.lerp(old, new, rate))
         before.clear()
 

@@ -106,9 +106,8 @@ class RunProgress:
     def on_result(self, job, result) -> None:
         self.progress.advance(self.overall)
         task = self.tasks.pop(job.id, None)
-        if (
-            task is not None and task not in self.tasks.values()
-        ):  # the last log line may come before the budget's end: a finished trial is at 100%
+        others_training = task in self.tasks.values()  # a batched ensemble's bar ends with its last member
+        if task is not None and not others_training:  # the last log may come before the end: finished is 100%
             if result.status == "done":
                 self.progress.update(task, completed=1.0)
             self.progress.stop_task(task)  # its clock stops with it

@@ -31,9 +31,21 @@ CPU = torch.device("cpu")
 CORES = torch.get_num_threads()
 CASES = [
     ("mlp", "ring8", 8, ring8),
+    ("mlp", "ring8, own lr and betas", 8, ring8),  # a tuning round: a parameter group per member
     ("dcgan", "16 px", 4, lambda: random_images(side=16)),
     ("dcgan", "32 px", 4, lambda: random_images(side=32)),
 ]
+
+
+def member_plans(first, members: int, own_settings: bool):
+    """Seeds 0..K-1; with ``own_settings`` each member also has its own learning rates and beta1."""
+    plans = []
+    for seed in range(members):
+        hp = first.hparams
+        if own_settings:
+            hp = hp.replace(lr_g=hp.lr_g * (1 + seed), lr_d=hp.lr_d / (1 + seed), betas=(0.1 * seed, hp.betas[1]))
+        plans.append(dataclasses.replace(first, seed=seed, hparams=hp))
+    return plans
 
 
 def step_flops(setup, data) -> int:
@@ -61,14 +73,16 @@ def round_seconds(plans, data, steps: int, batched: bool) -> float:
     return time.perf_counter() - started
 
 
-def main(pairs: int, quick: bool) -> None:
+def main(pairs: int, quick: bool, models: list[str]) -> None:
     print("| model | data | trials | GFLOP per trial-step | trial-steps/s alone | trial-steps/s batched "
           "| batched / alone (median of pairs) |")  # fmt: skip
     print("|:--|:--|--:|--:|--:|--:|--:|")
     for model, label, members, data_of in CASES:
+        if models and model not in models:
+            continue
         data = data_of()
         first = plan(model, "ns", data).plan
-        plans = [dataclasses.replace(first, seed=seed) for seed in range(members)]
+        plans = member_plans(first, members, own_settings="own" in label)
         flops = step_flops(build_setup(first, registry(), CPU), data)
         steps = max(20, int((2e10 if quick else 2e11) / max(flops * members, 1)))  # a few seconds a round
         alone, together = [], []
@@ -86,5 +100,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="a tenth of the steps a round (a smoke run)")
+    parser.add_argument("--models", default="", help="comma-separated: only these models' cases")
     options = parser.parse_args()
-    main(options.pairs, options.quick)
+    main(options.pairs, options.quick, [m for m in options.models.split(",") if m])

@@ -1,6 +1,7 @@
 """Which trials of a run train together as one batched ensemble (ganbench.ensemble), and how they travel.
 
-Trials batch when they differ only in their seed and their learning rates: the same model, loss,
+Trials batch when they differ only in their seed, their optimiser's settings (learning rates, Adam's
+betas), their EMA of G and the numbers their loss declares (a hinge margin): the same model, loss,
 data, budget and every other hyper-parameter, so that their tensors stack. Left alone are:
 
 * trials under a time budget: members share one clock, so each would be charged the others' work;
@@ -44,8 +45,10 @@ MAX_MEMBERS = 16
 #: 1.53x the trial-steps/s of the same trials alone, 4 dcgan trials at 0.97x (16 px, 0.26 GFLOP) and
 #: 0.91x (32 px, 7.2 GFLOP)
 CPU_BATCH_FLOPS = 2e8
-#: what members may differ in besides the seed: the optimiser's learning rates, broadcast per member
-MEMBER_HPARAMS = ("lr_g", "lr_d")
+#: what members may differ in besides the seed (and the numbers a loss declares, a hinge margin): the
+#: optimiser's settings, a parameter group per member (ganbench.ensemble.member_optimiser), and G's
+#: moving average, which each member keeps for itself
+MEMBER_HPARAMS = ("lr_g", "lr_d", "betas", "ema", "ema_start")
 
 
 @dataclass
@@ -110,16 +113,25 @@ def why_alone(job: TrialJob) -> str:
 
 
 def _stacking_key(job: TrialJob) -> str:
-    """What members must share: everything the trial measures but its seed and learning rates."""
+    """What members must share: everything the trial measures but its seed, the optimiser's settings,
+    G's moving average and the values of the loss's numeric parameters (their names it must share)."""
     config = job.config()
     config.pop("seed")
-    config.pop("settings", None)  # the --tune label, which names the learning rates too
+    config.pop("settings", None)  # the --tune label, which names the values that differ too
     config["hparams"] = {k: v for k, v in config["hparams"].items() if k not in MEMBER_HPARAMS}
+    config["loss_params"] = {k: _numeric_or(v) for k, v in config.get("loss_params", {}).items()}
     return json.dumps(config, sort_keys=True, default=str)
 
 
-def group(jobs: list[TrialJob], enabled: bool = True) -> list[TrialJob | EnsembleJob]:
-    """The run's jobs with those that stack gathered into ensembles, in the order of their first member."""
+def _numeric_or(value: Any) -> Any:
+    """A number may differ between members (it travels as a tensor under vmap); anything else may not."""
+    return "a number" if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def group(jobs: list[TrialJob], enabled: bool = True, slots: int = 1) -> list[TrialJob | EnsembleJob]:
+    """The run's jobs with those that stack gathered into ensembles, in the order of their first member;
+    with fewer units than the executor's ``slots`` (jobs it runs at once), the largest ensembles are
+    halved until each slot has one: 8 seeds on a pool of 2 workers train as two ensembles of 4."""
     if not enabled:
         return list(jobs)
     groups: dict[str, list[TrialJob]] = {}
@@ -134,6 +146,13 @@ def group(jobs: list[TrialJob], enabled: bool = True) -> list[TrialJob | Ensembl
             members = groups[key] = []
             units.append(members)
         members.append(job)
+    while len(units) < slots:
+        largest = max((u for u in units if isinstance(u, list)), key=len, default=[])
+        if len(largest) < 2:
+            break
+        at = next(i for i, unit in enumerate(units) if unit is largest)
+        half = (len(largest) + 1) // 2
+        units[at : at + 1] = [largest[:half], largest[half:]]
     return [_unit(u) if isinstance(u, list) else u for u in units]
 
 

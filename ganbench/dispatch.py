@@ -41,7 +41,9 @@ def execute(
             store.record(_trial_row(job), TrialResult(job.id, "skipped", reason), job.notes)
     pending = [dataclasses.replace(job, log=run.log) for job in run.jobs if job.id not in finished]
     by_id = {job.id: job for job in pending}
-    units = batching.group(pending, run.request.batch)  # trials that stack train as one ensemble
+    # Trials that stack train as one ensemble, in as many ensembles as the executor runs jobs at once.
+    slots = getattr(run.executor, "slots", lambda device: 1)(pending[0].device) if pending else 1
+    units = batching.group(pending, run.request.batch, slots)
     by_unit = {unit.id: unit for unit in units}
     # An ensemble's members share their training seconds: the time split counts them once.
     sharing = {m.id: len(u.members) for u in units if isinstance(u, batching.EnsembleJob) for m in u.members}

@@ -4,7 +4,8 @@ Each member is built as it would be alone (its seed, its initialisation, its opt
 then its parameters and buffers become slices of stacked tensors of shape (K, ...), the members'
 forward and backward run as one through ``torch.func.functional_call`` under ``torch.vmap``, and
 one optimiser steps the stacked tensors. Adam and RMSprop are element-wise, so that is K
-independent optimisers; the ensemble minimises the sum of the members' losses, so each member's
+independent optimisers (members with their own learning rates or betas get a parameter group each,
+over their own slices); the ensemble minimises the sum of the members' losses, so each member's
 gradient is its own. BatchNorm's running statistics are stacked buffers, updated in place under
 vmap. The members keep their own modules, whose tensors are views into the stacked ones: what
 evaluates, constrains, averages or saves a member sees its current weights.
@@ -22,7 +23,7 @@ from torch.func import functional_call
 
 from ganbench.registry import Registry
 from ganbench.train import FastPaths, Setup, build_setup, make_optimiser
-from ganbench.types import Critic, LossSpec, TrialPlan
+from ganbench.types import Critic, HParams, LossSpec, TrialPlan
 
 __all__ = ["StackedCritic", "StackedGenerator", "build_ensemble", "stacked_loss"]
 
@@ -99,51 +100,66 @@ class StackedCritic(Critic):
             critic.constrain()
 
 
-def stacked_loss(loss: LossSpec, members: int) -> LossSpec:
-    """The loss of each member on its own scores: a vector of K losses (their sum is what is minimised)."""
+def stacked_loss(loss: LossSpec, member_params: list[dict], device: torch.device) -> LossSpec:
+    """The loss of each member on its own scores and its own parameters: a vector of K losses (their sum
+    is what is minimised). Parameters the members share are passed as they are; those they set apart
+    (a hinge margin per member) travel as a (K,) tensor, one value to each member under vmap."""
+    members, first = len(member_params), member_params[0]
+    differing = {key: torch.tensor([p[key] for p in member_params], device=device)
+                 for key in first if any(p[key] != first[key] for p in member_params)}  # fmt: skip
 
     def split(scores: torch.Tensor) -> torch.Tensor:
         return scores.reshape(members, -1, *scores.shape[1:])
 
     def d_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor, **params) -> torch.Tensor:
-        return torch.vmap(lambda r, f: loss.d_loss(r, f, **params))(split(real_scores), split(fake_scores))
+        def one(r, f, own):
+            return loss.d_loss(r, f, **params, **own)
+
+        return torch.vmap(one)(split(real_scores), split(fake_scores), differing)
 
     def g_loss(fake_scores: torch.Tensor, real_scores: torch.Tensor | None, **params) -> torch.Tensor:
         if real_scores is None:
-            return torch.vmap(lambda f: loss.g_loss(f, None, **params))(split(fake_scores))
-        return torch.vmap(lambda f, r: loss.g_loss(f, r, **params))(split(fake_scores), split(real_scores))
+            return torch.vmap(lambda f, own: loss.g_loss(f, None, **params, **own))(split(fake_scores), differing)
+
+        def one(f, r, own):
+            return loss.g_loss(f, r, **params, **own)
+
+        return torch.vmap(one)(split(fake_scores), split(real_scores), differing)
 
     return dataclasses.replace(loss, d_loss=d_loss, g_loss=g_loss)
 
 
-def member_rates(optimiser: torch.optim.Optimizer, rates: list[float]) -> None:
-    """Each member steps with its own learning rate.
+def member_optimiser(stacked: nn.Module, members: list[nn.Module], hparams: list[HParams], rate: str):
+    """One optimiser for the members' stacked tensors, each member stepping with its own settings.
 
-    Adam's and RMSprop's updates are linear in the learning rate, and their state does not depend
-    on it: the optimiser steps with rate 1, and each member's move is scaled to its own rate.
+    Members alike in their optimiser's settings share one parameter group over the stacked tensors:
+    Adam and RMSprop are element-wise, so that is K independent optimisers. Members whose learning
+    rates or betas differ get a parameter group each, over their own tensors (views into the stacked
+    ones), with the settings torch gives that member alone; the stacked gradient is handed to the
+    members' tensors as backward makes it.
     """
-    if len(set(rates)) == 1:
-        for group in optimiser.param_groups:
-            group["lr"] = rates[0]
-        return
-    for group in optimiser.param_groups:
-        group["lr"] = 1.0
-    params = [p for group in optimiser.param_groups for p in group["params"]]
-    # Each stacked tensor's rates, shaped (K, 1, ...) to broadcast: made once, not in every step.
-    scales = [torch.tensor(rates, dtype=p.dtype, device=p.device).view(-1, *[1] * (p.dim() - 1)) for p in params]
-    before: list[torch.Tensor] = []
+    alone = [make_optimiser(hp, m.parameters(), getattr(hp, rate)) for hp, m in zip(hparams, members, strict=True)]
+    settings = [{k: v for k, v in o.param_groups[0].items() if k != "params"} for o in alone]
+    if all(s == settings[0] for s in settings):
+        return make_optimiser(hparams[0], stacked.parameters(), getattr(hparams[0], rate))
+    optimiser = type(alone[0])([group for o in alone for group in o.param_groups])
+    stack: _Stack = stacked.stack  # type: ignore[assignment]
+    for name, tensor in stack.params.items():
+        tensor.register_post_accumulate_grad_hook(_hand_over([m.get_parameter(name) for m in members]))
+    return optimiser
 
-    def keep(*_) -> None:
-        before[:] = [p.detach().clone() for p in params]
 
-    def scale(*_) -> None:
-        with torch.no_grad():
-            for old, new, rate in zip(before, params, scales, strict=True):
-                new.copy_(torch.lerp(old, new, rate))
-        before.clear()
+def _hand_over(owners: list[nn.Parameter]):
+    """A stacked tensor's gradient, as backward leaves it, given slice by slice to the members' own
+    tensors (added, as backward adds): zero_grad and step then see each member as alone."""
 
-    optimiser.register_step_pre_hook(keep)
-    optimiser.register_step_post_hook(scale)
+    def hook(tensor: torch.Tensor) -> None:
+        assert tensor.grad is not None
+        for own, grad in zip(owners, tensor.grad.unbind(), strict=True):
+            own.grad = grad if own.grad is None else own.grad + grad
+        tensor.grad = None
+
+    return hook
 
 
 def build_ensemble(plans: list[TrialPlan], registry: Registry, device: torch.device, fast: FastPaths) -> Setup:
@@ -152,13 +168,12 @@ def build_ensemble(plans: list[TrialPlan], registry: Registry, device: torch.dev
     first = members[0]
     generator = StackedGenerator([m.generator for m in members])
     critic = StackedCritic([m.critic for m in members])
-    hp = first.hparams
-    opt_g = make_optimiser(hp, generator.parameters(), hp.lr_g)
-    opt_d = make_optimiser(hp, critic.parameters(), hp.lr_d)
-    member_rates(opt_g, [m.hparams.lr_g for m in members])
-    member_rates(opt_d, [m.hparams.lr_d for m in members])
-    setup = Setup(generator, critic, opt_g, opt_d, stacked_loss(first.loss, len(members)), [], hp, first.seed, fast)
-    setup.loss_params, setup.members = first.loss_params, members
+    hparams = [m.hparams for m in members]
+    opt_g = member_optimiser(generator, [m.generator for m in members], hparams, "lr_g")
+    opt_d = member_optimiser(critic, [m.critic for m in members], hparams, "lr_d")
+    loss = stacked_loss(first.loss, [m.loss_params for m in members], device)
+    setup = Setup(generator, critic, opt_g, opt_d, loss, [], first.hparams, first.seed, fast)
+    setup.members = members
     return setup
 
 

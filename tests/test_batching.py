@@ -29,6 +29,20 @@ def test_trials_differing_only_in_seed_and_learning_rates_stack():
     assert batching.group(jobs, enabled=False) == jobs
 
 
+def test_betas_averages_and_a_losss_numbers_may_differ_but_not_its_words():
+    jobs = [
+        job(0, hparams={"lr_g": 1e-3, "betas": (0.0, 0.9), "ema": 0.999}, loss_params=(("margin", 1.0),)),
+        job(1, hparams={"lr_g": 1e-3, "ema_start": 5}, loss_params=(("margin", 2.0),)),
+        job(2, loss_params=(("margin", 3),)),
+        job(3, loss_params=(("mode", "a"),)),
+        job(4, loss_params=(("mode", "b"),)),
+        job(5, hparams={"lr_g": 1e-3, "optimizer": "rmsprop"}, loss_params=(("margin", 1.0),)),
+        job(6, hparams={"lr_g": 1e-3}),  # no margin given: another loss configuration
+    ]
+    units = batching.group(jobs)
+    assert [getattr(u, "member_ids", u.id) for u in units] == [[j.id for j in jobs[:3]], *(j.id for j in jobs[3:])]
+
+
 @pytest.mark.parametrize(
     "changes, reason",
     [
@@ -48,6 +62,23 @@ def test_an_ensemble_holds_at_most_max_members(monkeypatch):
     monkeypatch.setattr(batching, "MAX_MEMBERS", 2)
     units = batching.group([job(seed) for seed in range(5)])
     assert [len(u.members) if isinstance(u, batching.EnsembleJob) else 1 for u in units] == [2, 2, 1]
+
+
+def sizes(units):
+    return [len(u.members) if isinstance(u, batching.EnsembleJob) else 1 for u in units]
+
+
+@pytest.mark.parametrize("slots, expected", [(1, [8]), (2, [4, 4]), (3, [2, 2, 4]), (4, [2, 2, 2, 2]), (16, [1] * 8)])
+def test_ensembles_are_halved_until_every_slot_has_a_job(slots, expected):
+    units = batching.group([job(seed) for seed in range(8)], slots=slots)
+    assert sizes(units) == expected
+    assert [m.seed for u in units for m in getattr(u, "members", [u])] == list(range(8))  # order kept
+
+
+def test_units_enough_for_the_slots_are_left_whole():
+    jobs = [job(seed, model=model) for model in ("toy-mlp", "toy-dropout") for seed in range(4)]
+    assert sizes(batching.group(jobs, slots=2)) == [4, 4]
+    assert sizes(batching.group([*jobs, job(0, budget="30s")], slots=3)) == [4, 4, 1]
 
 
 def test_an_executors_failure_of_an_ensemble_is_each_members():
@@ -86,15 +117,16 @@ def test_on_a_cpu_a_costly_step_trains_alone(tmp_path, monkeypatch):
         assert r.status == "done" and any("not batched: on a CPU, a step of" in n for n in r.notes)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_run_batches_its_seeds_unless_told_not_to(tmp_path, workers):
+@pytest.mark.parametrize("workers, together", [(1, 4), (2, 2)])
+def test_a_run_batches_its_seeds_unless_told_not_to(tmp_path, workers, together):
+    """On a pool of 2 workers, 4 seeds train as two ensembles of 2: one for each worker."""
     import ganbench
 
-    options = dict(models="toy-mlp", losses="toy-ns", dataset="toy-line", seeds=3, budget="6steps",
+    options = dict(models="toy-mlp", losses="toy-ns", dataset="toy-line", seeds=4, budget="6steps",
                    metrics="none", plugins=["toy_plugin"], workers=workers)  # fmt: skip
     batched = ganbench.run(**options, out=tmp_path / "batched")
     alone = ganbench.run(**options, out=tmp_path / "alone", no_batch=True)
-    assert list(batched.trials["status"]) == list(alone.trials["status"]) == ["done"] * 3
+    assert list(batched.trials["status"]) == list(alone.trials["status"]) == ["done"] * 4
     assert list(batched.trials.index) == list(alone.trials.index)  # how it ran is not what it measures
-    assert batched.trials["notes"].str.contains("batched: trained as one of 3").all()
+    assert batched.trials["notes"].str.contains(f"batched: trained as one of {together} ").all()
     assert not alone.trials["notes"].fillna("").str.contains("batched").any()

@@ -6,6 +6,7 @@ count does alone; see the README). The built-in mlp and dcgan both use BatchNorm
 statistics are stacked buffers.
 """
 
+import dataclasses
 import io
 
 import pytest
@@ -59,6 +60,36 @@ def test_members_with_their_own_learning_rates_train_as_alone(tmp_path):
     rates = {0: {"lr_g": 1e-4, "lr_d": 4e-4}, 1: {"lr_g": 2e-3, "lr_d": 1e-4}, 2: {}}
     planned = jobs("mlp", "ring8", hparams=rates, cache=str(tmp_path))
     assert_same([run_trial(job) for job in planned], run_members(planned), atol=1e-5)
+
+
+def test_members_with_their_own_betas_and_averages_train_as_alone(tmp_path):
+    """Adam's betas set apart give each member a parameter group of its own; each keeps its own EMA of G."""
+    own = {
+        0: {"betas": (0.0, 0.9), "ema": 0.9},
+        1: {"betas": (0.5, 0.99), "lr_g": 1e-3},
+        2: {"ema": 0.5, "ema_start": 2},
+    }
+    planned = jobs("mlp", "ring8", hparams=own, cache=str(tmp_path))
+    alone, together = [run_trial(job) for job in planned], run_members(planned)
+    assert_same(alone, together, atol=1e-5)
+    assert [r.evaluated for r in together] == [r.evaluated for r in alone]
+    assert together[0].evaluated.startswith("EMA G (decay 0.9") and together[1].evaluated == "G"
+    for a, b in zip(alone, together, strict=True):  # the EMA evaluated and G's own weights both match
+        raw = [torch.load(io.BytesIO(r.raw_generator_state)) if r.raw_generator_state else {} for r in (a, b)]
+        for name in raw[0]:
+            torch.testing.assert_close(raw[1][name], raw[0][name], atol=1e-5, rtol=1e-4)
+
+
+def test_members_with_their_own_loss_parameters_train_as_alone(tmp_path):
+    """A hinge margin per member travels as a tensor under vmap, one value to each member."""
+    planned = [
+        dataclasses.replace(job, loss="hinge", loss_params=(("margin", margin),))
+        for job, margin in zip(jobs("mlp", "ring8", cache=str(tmp_path)), (0.5, 1.0, 3.0), strict=True)
+    ]
+    alone = [run_trial(job) for job in planned]
+    assert_same(alone, run_members(planned), atol=1e-5)
+    first_d_loss = [next(s.value for s in r.scalars if s.name == "d_loss") for r in alone]
+    assert len(set(first_d_loss)) == 3  # the margins matter, so matching them is no accident
 
 
 def test_a_clipped_critic_is_clipped_in_every_member(tmp_path):

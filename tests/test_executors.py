@@ -128,6 +128,17 @@ def test_the_pool_starts_one_worker_per_gpu_and_one_on_a_single_gpu(monkeypatch)
     assert pool.default_workers("cpu", []) == 16
 
 
+def test_each_executor_says_how_many_jobs_it_runs_at_once(monkeypatch):
+    """What batching splits ensembles to: the pool's workers; the local executor runs one."""
+    from ganbench_plugins.executors import _worker, local, pool
+
+    monkeypatch.setattr(_worker, "cpu_cores", lambda: 6)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert pool.PoolExecutor(3).slots("cpu") == 3 and pool.PoolExecutor().slots("cpu") == 6
+    assert pool.PoolExecutor().slots("cuda:1") == 1
+    assert local.LocalExecutor().slots("cpu") == 1
+
+
 def test_a_worker_that_dies_costs_only_its_trial(tmp_path):
     out = tmp_path / "run"
     assert (
@@ -168,6 +179,13 @@ def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
     yield ray
     ray.shutdown()
+
+
+def test_ray_runs_as_many_jobs_at_once_as_the_cluster_has_cpus_or_gpus(local_ray):
+    from ganbench_plugins.executors.ray_tasks import RayExecutor
+
+    assert RayExecutor(local_ray, started=False).slots("cpu") == 2
+    assert RayExecutor(local_ray, started=False).slots("cuda") == 1  # no GPUs: still one at a time
 
 
 def test_ray_gives_the_same_results_as_local(local_run, local_ray, tmp_path):

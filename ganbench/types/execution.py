@@ -38,6 +38,11 @@ class Executor:
     ) -> Iterator[Any]:
         raise NotImplementedError
 
+    def slots(self, device: str) -> int:
+        """How many jobs it runs at once for trials on ``device`` (the pool: its workers). Batched
+        ensembles are split until each slot has one, so that stacking never leaves a worker idle."""
+        return 1
+
 
 @dataclass(kw_only=True)
 class ExecutorSpec(Record):

@@ -33,11 +33,14 @@ class PoolExecutor(Executor):
     def __init__(self, workers: int | None = None):
         self.workers = workers  # None: one per GPU with --device cuda on several GPUs, else one per core
 
+    def slots(self, device: str) -> int:
+        return self.workers or default_workers(device, _worker.gpus_to_pin(device))
+
     def run(self, jobs, run_one, on_log=None):
         if not jobs:
             return
         gpus = _worker.gpus_to_pin(jobs[0].device)
-        workers = self.workers or default_workers(jobs[0].device, gpus)
+        workers = self.slots(jobs[0].device)
         threads = _worker.threads_per_worker(workers)
         waiting, in_flight = list(jobs), {}
         pool = None

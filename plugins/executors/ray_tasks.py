@@ -37,14 +37,18 @@ class RayExecutor(Executor):
         self.ray = ray
         self.started = started  # this run started Ray, so it shuts it down
 
+    def slots(self, device: str) -> int:
+        """The cluster's GPUs for trials on CUDA, else its CPUs: one task each."""
+        resources = self.ray.cluster_resources()
+        return max(1, int(resources.get("GPU" if device.startswith("cuda") else "CPU", 1)))
+
     def run(self, jobs, run_one, on_log=None):
         ray = self.ray
         try:
             if not jobs:
                 return
             gpu = jobs[0].device.startswith("cuda")
-            resources = ray.cluster_resources()
-            capacity = max(1, int(resources.get("GPU" if gpu else "CPU", 1)))
+            capacity = self.slots(jobs[0].device)
             task = ray.remote(_trial).options(num_gpus=1, num_cpus=1) if gpu else ray.remote(_trial).options(num_cpus=1)
             waiting, in_flight = list(jobs), {}
             try:

@@ -59,21 +59,21 @@ def _train(setup, data, steps: int) -> None:
                   on_checkpoint=lambda index, usage: None)  # fmt: skip
 
 
-def round_seconds(plans, data, steps: int, batched: bool) -> float:
+def round_seconds(plans, data, steps: int, batched: bool, threads: int | None = None) -> float:
     """One round: the trials' set-up untimed, their training timed, at the threads a run would choose."""
     if batched:
         setups = [build_ensemble(plans, registry(), CPU, FastPaths())]
     else:
         setups = [build_setup(p, registry(), CPU) for p in plans]
     torch.set_num_threads(CORES)  # what the process may use; choose_threads reads it
-    torch.set_num_threads(choose_threads(None, step_flops(setups[0], data), CPU))
+    torch.set_num_threads(choose_threads(threads, step_flops(setups[0], data), CPU))
     started = time.perf_counter()
     for setup in setups:
         _train(setup, data, steps)
     return time.perf_counter() - started
 
 
-def main(pairs: int, quick: bool, models: list[str]) -> None:
+def main(pairs: int, quick: bool, models: list[str], threads: int | None = None) -> None:
     print("| model | data | trials | GFLOP per trial-step | trial-steps/s alone | trial-steps/s batched "
           "| batched / alone (median of pairs) |")  # fmt: skip
     print("|:--|:--|--:|--:|--:|--:|--:|")
@@ -87,8 +87,8 @@ def main(pairs: int, quick: bool, models: list[str]) -> None:
         steps = max(20, int((2e10 if quick else 2e11) / max(flops * members, 1)))  # a few seconds a round
         alone, together = [], []
         for _ in range(pairs):
-            alone.append(round_seconds(plans, data, steps, batched=False))
-            together.append(round_seconds(plans, data, steps, batched=True))
+            alone.append(round_seconds(plans, data, steps, batched=False, threads=threads))
+            together.append(round_seconds(plans, data, steps, batched=True, threads=threads))
         ratios = [a / b for a, b in zip(alone, together, strict=True)]
         work = steps * members
         print(f"| {model} | {label} | {members} | {flops / 1e9:.3g} | {work / statistics.median(alone):.1f} "
@@ -101,5 +101,6 @@ if __name__ == "__main__":
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="a tenth of the steps a round (a smoke run)")
     parser.add_argument("--models", default="", help="comma-separated: only these models' cases")
+    parser.add_argument("--threads", type=int, help="both sides at this many threads (a pool worker's share)")
     options = parser.parse_args()
-    main(options.pairs, options.quick, [m for m in options.models.split(",") if m])
+    main(options.pairs, options.quick, [m for m in options.models.split(",") if m], options.threads)

@@ -12,8 +12,9 @@ data, budget and every other hyper-parameter, so that their tensors stack. Left 
 * a model or loss that cannot run under ``torch.vmap`` (random numbers drawn inside the forward,
   an operation vmap does not know): found by a one-step trial run of the ensemble in the worker,
   after which its trials train alone and say why;
-* on a CPU, trials whose step costs CPU_BATCH_FLOPS or more: there batching pays only where a
-  step is mostly overhead (measured, benchmarks/results/batched.md). On a GPU, where a small
+* on a CPU, trials whose step costs CPU_BATCH_FLOPS or more, or whose ensemble would train with one
+  thread: there batching pays only where a step is mostly overhead and the ensemble can use a
+  second thread (measured, benchmarks/results/batched.md). On a GPU, where a small
   trial leaves the device idle, every trial that stacks is batched.
 
 An :class:`EnsembleJob` travels to an executor like a trial's job (an ``id``, a ``device``); what
@@ -33,7 +34,7 @@ import torch
 
 from ganbench import ensemble
 from ganbench.budget import Budget, TrainingClock
-from ganbench.threads import flop_counter
+from ganbench.threads import choose_threads, flop_counter
 from ganbench.train import train_members
 from ganbench.trial import TrialJob, plan_for, run_members, run_trial, session
 from ganbench.types import TrialResult
@@ -43,7 +44,9 @@ MAX_MEMBERS = 16
 #: on a CPU, trials whose step (each member's) costs this many FLOPs or more train alone: measured with
 #: benchmarks/bench_batched.py on 2026-12-02 (2-core CPU): 8 mlp/ring8 trials (0.11 GFLOP) batched ran at
 #: 1.53x the trial-steps/s of the same trials alone, 4 dcgan trials at 0.97x (16 px, 0.26 GFLOP) and
-#: 0.91x (32 px, 7.2 GFLOP)
+#: 0.91x (32 px, 7.2 GFLOP). The gain is the second thread an ensemble can use where a small trial alone
+#: cannot: with one thread each side, the 8 mlp trials ran at 1.03x, so an ensemble that would get one
+#: thread (a pool worker's share of two cores) trains its members alone too.
 CPU_BATCH_FLOPS = 2e8
 #: what members may differ in besides the seed (and the numbers a loss declares, a hinge margin): the
 #: optimiser's settings, a parameter group per member (ganbench.ensemble.member_optimiser), and G's
@@ -197,12 +200,16 @@ def trial_step(members: list[TrialJob]) -> str:
     except Exception as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         return f"{type(error).__name__} when stacked: {first}"
+    if device.type != "cpu":
+        return ""
     flops = counter.get_total_flops() / len(members)
-    if device.type == "cpu" and flops >= CPU_BATCH_FLOPS:
+    if flops >= CPU_BATCH_FLOPS:
         return (
             f"on a CPU, a step of {flops / 1e9:.3g} GFLOP trains as fast alone "
             f"(batching pays below {CPU_BATCH_FLOPS / 1e9:g} GFLOP)"
         )
+    if choose_threads(members[0].threads, counter.get_total_flops(), device) < 2:
+        return "on a CPU with one thread (a pool worker's share or --threads 1), stacking is no faster"
     return ""
 
 

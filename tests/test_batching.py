@@ -16,7 +16,7 @@ TOY = PluginOptions(modules=("toy_plugin",))
 
 def job(seed=0, model="toy-mlp", budget="5steps", cache="/tmp", **changes):
     key = SessionKey(TOY, "toy-line", DataOptions(download=False), "cpu", (), (), cache)
-    made = TrialJob(model, "toy-ns", (), seed, {"lr_g": 1e-3}, Budget.parse(budget), 1, key, threads=1)
+    made = TrialJob(model, "toy-ns", (), seed, {"lr_g": 1e-3}, Budget.parse(budget), 1, key, threads=2)
     return dataclasses.replace(made, **changes)
 
 
@@ -100,6 +100,12 @@ def test_an_ensemble_trains_its_members_in_one(tmp_path):
     assert all(any(n.startswith("batched: trained as one of 2") for n in r.notes) for r in result.results)
 
 
+def test_on_a_cpu_an_ensemble_with_one_thread_trains_its_members_alone(tmp_path):
+    result = batching.run_ensemble(batching.EnsembleJob(tuple(job(s, cache=str(tmp_path), threads=1) for s in (0, 1))))
+    for r in result.results:
+        assert r.status == "done" and any("not batched: on a CPU with one thread" in n for n in r.notes)
+
+
 def test_a_model_that_cannot_be_stacked_trains_alone_and_says_why(tmp_path):
     members = tuple(job(s, model="toy-dropout", cache=str(tmp_path)) for s in range(2))
     result = batching.run_ensemble(batching.EnsembleJob(members))
@@ -119,11 +125,12 @@ def test_on_a_cpu_a_costly_step_trains_alone(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("workers, together", [(1, 4), (2, 2)])
 def test_a_run_batches_its_seeds_unless_told_not_to(tmp_path, workers, together):
-    """On a pool of 2 workers, 4 seeds train as two ensembles of 2: one for each worker."""
+    """On a pool of 2 workers, 4 seeds train as two ensembles of 2: one for each worker (given two
+    threads each: with one, a worker's share of two cores, they would train alone)."""
     import ganbench
 
     options = dict(models="toy-mlp", losses="toy-ns", dataset="toy-line", seeds=4, budget="6steps",
-                   metrics="none", plugins=["toy_plugin"], workers=workers)  # fmt: skip
+                   metrics="none", plugins=["toy_plugin"], workers=workers, threads=2)  # fmt: skip
     batched = ganbench.run(**options, out=tmp_path / "batched")
     alone = ganbench.run(**options, out=tmp_path / "alone", no_batch=True)
     assert list(batched.trials["status"]) == list(alone.trials["status"]) == ["done"] * 4

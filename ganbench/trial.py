@@ -193,14 +193,14 @@ def run_members(jobs: list[TrialJob], on_log=None) -> list[TrialResult]:
         device = torch.device(first.session.device)
         memory = gpu.MemoryPeaks(device)  # training's peak apart from evaluation's
         memory.start()
-        observer_failures: list[str] = []
+        observer_failures: dict[str, list[str]] = {job.id: [] for job in jobs}  # by the trial observed
 
         def notify(event: str, **kwargs: Any) -> None:
             """Observers follow a trial without touching it: their failures are reported, never fatal."""
             try:
                 getattr(hook, event)(**kwargs)
             except Exception as error:
-                observer_failures.append(
+                observer_failures[kwargs["trial"]["id"]].append(
                     f"observer of {event} failed: {type(error).__name__}: {error} (in {blame(error, modules)})"
                 )
             progress()
@@ -218,10 +218,10 @@ def run_members(jobs: list[TrialJob], on_log=None) -> list[TrialResult]:
         except Exception as error:
             status = "diverged" if isinstance(error, Diverged) else status_of(error)
             status = "oom" if isinstance(error, torch.cuda.OutOfMemoryError) else status
-            for result in results:
+            for result in _running(results):  # a member that ended on its own evaluation's error keeps it
                 failed(result, status, error, modules)
         except KeyboardInterrupt:  # Ctrl-C: returned, not raised, so the runner can store it before it stops
-            for result in results:
+            for result in _running(results):
                 result.status, result.reason = "interrupted", INTERRUPTED_REASON
         finally:
             torch.set_num_threads(threads)  # the next trial in this process chooses its own
@@ -236,8 +236,12 @@ def run_members(jobs: list[TrialJob], on_log=None) -> list[TrialResult]:
             notify("ganbench_trial_finished", trial=config, status=result.status, summary=summary)
             logger.finished(result.status, summary, result.scalars)
     for result, logger in zip(results, loggers, strict=True):
-        result.reason = "; ".join([result.reason, *observer_failures, *logger.failures]).strip("; ")
+        result.reason = "; ".join([result.reason, *observer_failures[result.id], *logger.failures]).strip("; ")
     return results
+
+
+def _running(results: list[TrialResult]) -> list[TrialResult]:
+    return [result for result in results if result.status == "running"]
 
 
 def _train(

@@ -118,3 +118,42 @@ def test_a_saved_member_holds_its_own_weights_only(tmp_path):
     planned = jobs("mlp", "ring8", steps=2, cache=str(tmp_path))
     alone, together = run_trial(planned[0]), run_members(planned)[0]
     assert len(together.generator_state) == len(alone.generator_state)  # a view would save all three members
+
+
+def test_a_member_that_failed_alone_keeps_its_own_error_when_a_later_failure_ends_them_all(tmp_path, monkeypatch):
+    from ganbench import ensemble, trial
+
+    evaluate = trial._evaluate
+
+    def failing_for_seed_1(job, *args):
+        if job.seed == 1:
+            raise ValueError("seed 1's metric failed")
+        return evaluate(job, *args)
+
+    def shared_failure(setup):
+        raise RuntimeError("untying failed for every member")
+
+    monkeypatch.setattr(trial, "_evaluate", failing_for_seed_1)
+    monkeypatch.setattr(ensemble, "untie", shared_failure)
+    results = run_members(jobs("mlp", "ring8", steps=2, cache=str(tmp_path)))
+    assert [r.status for r in results] == ["error"] * 3
+    assert "seed 1's metric failed" in results[1].reason and "untying" not in results[1].reason
+    assert all("untying failed" in r.reason for r in (results[0], results[2]))
+
+
+def test_an_observers_failure_is_told_to_the_member_it_observed(tmp_path):
+    import spy_plugin
+
+    from ganbench.registry import registry_for
+    from ganbench.testing import forget_registries
+
+    registry = registry_for(BUILTINS)
+    registry.plugins.manager.register(spy_plugin.SeedOneObserver, name="seed-one-observer")
+    try:
+        results = run_members(jobs("mlp", "ring8", steps=2, cache=str(tmp_path)))
+    finally:
+        registry.plugins.manager.unregister(name="seed-one-observer")
+        forget_registries()
+    assert [r.status for r in results] == ["done"] * 3
+    assert "seed 1's observer is down" in results[1].reason
+    assert not results[0].reason and not results[2].reason

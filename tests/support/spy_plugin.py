@@ -45,6 +45,16 @@ def ganbench_losses():
     ]
 
 
+class SeedOneObserver:
+    """An observer that raises for seed 1's checkpoints only: in an ensemble, only that member says so."""
+
+    @staticmethod
+    @hookimpl
+    def ganbench_checkpoint(trial):
+        if trial["seed"] == 1:
+            raise RuntimeError("seed 1's observer is down")
+
+
 class FailingObserver:
     """An observer that raises on every event: the trial must still finish and say so."""
 

@@ -46,16 +46,16 @@ class _Stack:
             for k, member in enumerate(members):
                 member.get_submodule(owner)._buffers[leaf] = self.buffers[name][k]
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """The members' batches, concatenated in member order, in and out."""
-        per_member = x.reshape(len(self.members), -1, *x.shape[1:])
+    def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """The members' batches (and a conditional trial's labels), concatenated in member order, in and out."""
+        per_member = [x.reshape(len(self.members), -1, *x.shape[1:]) for x in inputs]
         # randomness="error": a model that draws random numbers in its forward (dropout) would draw the
         # same for every member, or differently from alone; it fails here, and its trials train alone.
-        out = torch.vmap(self._one, randomness="error")(self.params, self.buffers, per_member)
+        out = torch.vmap(self._one, randomness="error")(self.params, self.buffers, *per_member)
         return out.reshape(-1, *out.shape[2:])
 
-    def _one(self, params, buffers, x: torch.Tensor) -> torch.Tensor:
-        return functional_call(self.template, (params, buffers), (x,))
+    def _one(self, params, buffers, *inputs: torch.Tensor) -> torch.Tensor:
+        return functional_call(self.template, (params, buffers), inputs)
 
     def untie(self) -> None:
         """Give each member tensors of its own again (a view would save every member's weights with it)."""
@@ -78,8 +78,8 @@ class StackedGenerator(nn.Module):
         self.stack = _Stack(members)
         self.stacked = nn.ParameterList(self.stack.params.values())  # what the optimiser steps
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.stack(z)
+    def forward(self, z: torch.Tensor, *labels: torch.Tensor) -> torch.Tensor:
+        return self.stack(z, *labels)
 
 
 class StackedCritic(Critic):
@@ -92,8 +92,8 @@ class StackedCritic(Critic):
         self.critics = list(members)  # a plain list: their tensors are the stack's, not parameters twice
         self.stacked = nn.ParameterList(self.stack.params.values())
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.stack(x)
+    def forward(self, x: torch.Tensor, *labels: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.stack(x, *labels)
 
     def constrain(self) -> None:
         for critic in self.critics:  # in place on views: WGAN's clipping reaches the stacked weights
@@ -173,7 +173,7 @@ def build_ensemble(plans: list[TrialPlan], registry: Registry, device: torch.dev
     opt_d = member_optimiser(critic, [m.critic for m in members], hparams, "lr_d")
     loss = stacked_loss(first.loss, [m.loss_params for m in members], device)
     setup = Setup(generator, critic, opt_g, opt_d, loss, [], first.hparams, first.seed, fast)
-    setup.members = members
+    setup.members, setup.conditional = members, first.conditional
     return setup
 
 

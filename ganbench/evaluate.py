@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from ganbench.conditioning import LabelledGenerator, class_rows
 from ganbench.errors import UsageError
 from ganbench.latents import PICTURES, eval_mode, sampler
 from ganbench.pictures import image_grid_png, scatter_png
@@ -63,8 +64,11 @@ class Evaluator:
     def evaluate(self, generator: nn.Module, z_dim: int, seed: int) -> list[Measurement]:
         """Every metric on its own latent stream (ganbench.latents); the training RNG streams are untouched."""
         measurements: list[Measurement] = []
+        conditional = hasattr(generator, "labels_of")  # a class-conditional G (ganbench.conditioning)
         with eval_mode(generator):
             for spec, metric in self.metrics:
+                if spec.conditional_only and not conditional:
+                    continue
                 returned = metric.compute(sampler(generator, z_dim, seed, spec.name))
                 # A bad record fails this trial here, naming its metric, not the whole run's report later.
                 problem = measurements_problem(returned)
@@ -80,5 +84,8 @@ def sample_picture(generator: nn.Module, z_dim: int, seed: int, dataset: Dataset
     sample = sampler(generator, z_dim, seed, PICTURES)
     with eval_mode(generator):
         if dataset.shape.kind == "image":
-            return image_grid_png(sample(64), columns=8, scale=max(1, 64 // dataset.shape.size))
+            scale = max(1, 64 // dataset.shape.size)
+            if isinstance(generator, LabelledGenerator):  # a conditional G: one row per class asked for
+                return image_grid_png(class_rows(generator, z_dim, seed, columns=8), columns=8, scale=scale)
+            return image_grid_png(sample(64), columns=8, scale=scale)
         return scatter_png(sample(2500), dataset.modes)

@@ -28,26 +28,38 @@ def stream_seed(trial_seed: int, stream: str) -> int:
 
 def sampler(generator: nn.Module, z_dim: int, trial_seed: int, stream: str) -> Callable[[int], torch.Tensor]:
     """``sample(n)``: the next n samples of the stream, without gradients; successive calls continue it.
-
     Latents are drawn CHUNK at a time whatever n is (torch's normal draws depend on the size of
     each draw), so the k-th latent of a stream is the same however the calls split it.
+
+    For a class-conditional trial (``generator`` a ganbench.conditioning.LabelledGenerator),
+    ``sample.with_labels(n)`` gives the next n samples with the classes they were asked for.
     """
     device = next(generator.parameters()).device
     rng = torch.Generator().manual_seed(stream_seed(trial_seed, stream))
     spare = torch.empty(0, z_dim)
+    labels_of = getattr(generator, "labels_of", None)
 
     @torch.no_grad()
-    def sample(n: int) -> torch.Tensor:
+    def draw(n: int, labelled: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
         nonlocal spare
-        chunks = []
+        chunks, labels = [], []
         while n > 0:
             if len(spare) == 0:
                 spare = torch.randn(CHUNK, z_dim, generator=rng)
             z, spare = spare[:n], spare[n:]
-            chunks.append(generator(z.to(device, non_blocking=True)))
+            z = z.to(device, non_blocking=True)
+            chunks.append(generator(z))
+            if labelled:
+                labels.append(labels_of(z))
             n -= len(z)
-        return torch.cat(chunks) if chunks else torch.empty(0, device=device)
+        x = torch.cat(chunks) if chunks else torch.empty(0, device=device)
+        return x, (torch.cat(labels) if labels else torch.empty(0, dtype=torch.int64, device=device))
 
+    def sample(n: int) -> torch.Tensor:
+        return draw(n, labelled=False)[0]
+
+    if labels_of is not None:
+        sample.with_labels = lambda n: draw(n, labelled=True)  # type: ignore[attr-defined]
     return sample
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 import ganbench
+from ganbench.conditioning import class_frequencies
 from ganbench.errors import UsageError
 from ganbench.paths import make_folder
 from ganbench.registry import SINGULAR
@@ -198,6 +199,8 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
             "samples": len(data),
             "modes": len(data.modes) if data.modes is not None else None,
             "classes": data.num_classes or None,
+            # What a conditional G's fake labels were drawn from (ganbench.conditioning): `ganbench sample` asks the same.
+            "class_frequencies": class_frequencies(training).tolist() if training.labels is not None else None,
             "source": data.source,
             "loading": data.loading,
             "split": data.split,

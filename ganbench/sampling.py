@@ -7,6 +7,7 @@ folder is ever executed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ganbench.conditioning import for_sampling
 from ganbench.errors import UsageError
 from ganbench.latents import eval_mode, sampler
 from ganbench.paths import inside_folder
@@ -88,7 +90,16 @@ def load_generator(store: Store, trial: dict, registry) -> Saved:
     config = json.loads(trial["config"])
     model = registry.get("models", config["model"])  # unknown: a UsageError naming the choices
     hparams = HParams.from_dict(config.get("hparams", {}))
-    shape = parse_shape(store.get("dataset", {}).get("shape", ""))
+    facts = store.get("dataset", {})
+    shape = parse_shape(facts.get("shape", ""))
+    frequencies = None
+    if model.conditional:  # built for the run's classes; asked for them as the metrics asked (ganbench.conditioning)
+        if not facts.get("class_frequencies"):
+            raise UsageError(
+                f"trial {trial['id']}: {model.name} is class-conditional, and the run kept no class frequencies"
+            )
+        frequencies = torch.tensor(facts["class_frequencies"], dtype=torch.float64)
+        shape = dataclasses.replace(shape, classes=len(frequencies))
     generator = model.generator(shape, hparams)
     # Run folders of earlier versions saved a compiled generator's wrapper: its keys carry '_orig_mod.'.
     state = {key.removeprefix("_orig_mod."): value for key, value in _saved_weights(store, trial).items()}
@@ -100,7 +111,8 @@ def load_generator(store: Store, trial: dict, registry) -> Saved:
             f"({str(error).strip().splitlines()[0][:300]})"
         ) from None
     generator.eval()
-    return Saved(trial, generator, shape, hparams.z_dim)
+    sampled, z_dim = for_sampling(generator, hparams.z_dim, frequencies)
+    return Saved(trial, sampled.eval(), shape, z_dim)
 
 
 def _saved_weights(store: Store, trial: dict) -> dict:

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ganbench.budget import Budget, TrainingClock
+from ganbench.conditioning import class_frequencies, draw_labels
 from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
@@ -59,6 +60,7 @@ class Setup:
     average: GeneratorAverage | None = None  # the EMA of G's weights, where hparams.ema asks for one
     # A batched ensemble's members (ganbench.ensemble), each built as alone; G and D above stack theirs.
     members: list[Setup] = field(default_factory=list)
+    conditional: bool = False  # G(z, y) and D(x, y): a class-conditional model (ganbench.conditioning)
 
     @property
     def seeds(self) -> list[int]:
@@ -142,6 +144,7 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     )
     setup = Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
     setup.loss_params, setup.compiled = dict(plan.loss_params), compiled
+    setup.conditional = plan.model.conditional
     setup.average = GeneratorAverage(generator, hp.ema, hp.ema_start)
     for stabiliser in stabilisers:
         own = stabiliser.own_module(plan.data_shape, hp)
@@ -168,34 +171,61 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
 
 
 class Draws:
-    """A trial's random draws, real batches and latents, from its own generator seeded by its seed.
+    """A trial's random draws, real batches, latents and (conditional) labels, from its own generator
+    seeded by its seed.
 
-    An ensemble's members each draw from their own, in the order they would alone, and their
-    draws are concatenated member by member (the order the stacked modules expect).
+    Labels travel as the extra arguments of G and D: ``()`` for an unconditional trial, ``(y,)`` for a
+    conditional one, whose real batches bring their labels and whose fakes ask for labels drawn from
+    the real class frequencies. An ensemble's members each draw from their own generator, in the
+    order they would alone, and their draws are concatenated member by member (the order the stacked
+    modules expect).
     """
 
-    def __init__(self, seeds: list[int], device: torch.device):
-        self.device = device
+    def __init__(self, seeds: list[int], device: torch.device, frequencies: torch.Tensor | None = None):
+        self.device, self.frequencies = device, frequencies
         self.generators = [torch.Generator(device).manual_seed(seed) for seed in seeds]
 
     def latents(self, batch: int, z_dim: int) -> torch.Tensor:
         drawn = [torch.randn(batch, z_dim, device=self.device, generator=g) for g in self.generators]
         return drawn[0] if len(drawn) == 1 else torch.cat(drawn)
 
-    def real_batches(self, data: Dataset, batch: int) -> Iterator[torch.Tensor]:
-        streams = [data.batches(batch, g) for g in self.generators]
+    def labels(self, batch: int) -> tuple[torch.Tensor, ...]:
+        if self.frequencies is None:
+            return ()
+        return (torch.cat([draw_labels(self.frequencies, batch, g) for g in self.generators]),)
+
+    def real_batches(self, data: Dataset, batch: int) -> Iterator[tuple[torch.Tensor, tuple[torch.Tensor, ...]]]:
+        """(samples, labels as extra arguments) for every D update."""
+        if self.frequencies is None:
+            streams = [_as_arguments(data.batches(batch, g), labelled=False) for g in self.generators]
+        else:
+            streams = [_as_arguments(data.labelled_batches(batch, g), labelled=True) for g in self.generators]
         return streams[0] if len(streams) == 1 else _concatenated(streams)
 
 
-def _concatenated(streams: list[Iterator[torch.Tensor]]) -> Iterator[torch.Tensor]:
+def _as_arguments(batches: Iterator, labelled: bool) -> Iterator[tuple[torch.Tensor, tuple]]:
+    """x or (x, y) batches as (x, labels): the stream closed when its reader is (a loader's workers stop)."""
+    try:
+        for drawn in batches:
+            yield (drawn[0], (drawn[1],)) if labelled else (drawn, ())
+    finally:
+        _close(batches)
+
+
+def _close(stream: Iterator) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
+
+
+def _concatenated(streams: list[Iterator[tuple[torch.Tensor, tuple]]]) -> Iterator[tuple[torch.Tensor, tuple]]:
     try:
         while True:
-            yield torch.cat([next(stream) for stream in streams])
+            drawn = [next(stream) for stream in streams]
+            yield torch.cat([x for x, _ in drawn]), tuple(torch.cat(ys) for ys in zip(*(y for _, y in drawn)))
     finally:  # a streamed data set's loader stops its workers when its iterator is closed
         for stream in streams:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+            _close(stream)
 
 
 def train(setup: Setup, data: Dataset, budget: Budget, clock: TrainingClock, **options) -> TrainingOutcome:
@@ -220,7 +250,8 @@ def train_members(
     for each trial trained (the members of a batched ensemble: ``on_log``'s last argument names one)."""
     G, D, loss, stabilisers, hp = setup.generator, setup.critic, setup.loss, setup.stabilisers, setup.hparams
     device = next(G.parameters()).device
-    draws = Draws(setup.seeds, device)  # data and latents; stabilisers use the global RNG
+    # Data, latents and a conditional trial's labels; stabilisers use the global RNG.
+    draws = Draws(setup.seeds, device, class_frequencies(data) if setup.conditional else None)
     targets = [t for t in (s.real_target() for s in stabilisers) if t is not None]
     label = {"real_target": targets[0]} if targets and loss.uses_labels else {}
     params = setup.loss_params
@@ -231,11 +262,12 @@ def train_members(
             x = stabiliser.critic_input(x, progress)
         return x
 
-    def fakes(progress: float, for_g: bool) -> torch.Tensor:
-        """G's samples as D sees them, from fresh latents; with G's graph only when G's update will use them."""
-        z = draws.latents(batch, hp.z_dim)
+    def fakes(progress: float, for_g: bool) -> tuple[torch.Tensor, tuple]:
+        """G's samples as D sees them, from fresh latents, and the labels G was asked for (``()`` unless
+        conditional); with G's graph only when G's update will use them."""
+        z, asked = draws.latents(batch, hp.z_dim), draws.labels(batch)
         with torch.set_grad_enabled(for_g):
-            return critic_view(G(z), progress)
+            return critic_view(G(z, *asked), progress), asked
 
     def adversarial_g_loss(x: torch.Tensor, real_scores: torch.Tensor | None, progress: float) -> torch.Tensor:
         """G's loss on samples ``x`` as D sees them: what a stabiliser's g_penalty may ask of G (MRGAN)."""
@@ -257,11 +289,11 @@ def train_members(
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for update in range(hp.n_critic):
                 with setup.autocast():
-                    drawn = next(real_batches)  # as the data holds it; real: as D sees it
+                    drawn, real_labels = next(real_batches)  # as the data holds it; real: as D sees it
                     real = critic_view(drawn, progress)
-                    kept = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
+                    kept, fake_labels = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
                     fake = kept.detach()
-                    real_scores, fake_scores_d = D(real), D(fake)
+                    real_scores, fake_scores_d = D(real, *real_labels), D(fake, *fake_labels)
                     loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params)
                     for stabiliser in stabilisers:
                         penalties = stabiliser.d_penalty(D, real, fake), stabiliser.d_scores(real_scores, fake_scores_d)
@@ -275,10 +307,10 @@ def train_members(
 
             # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
             with setup.autocast():
-                fake = kept if hp.reuse_fake else fakes(progress, for_g=True)
-                fake_scores = D(fake)
+                fake, fake_labels = (kept, fake_labels) if hp.reuse_fake else fakes(progress, for_g=True)
+                fake_scores = D(fake, *fake_labels)
                 with torch.no_grad():
-                    real_for_g = D(real) if loss.g_uses_real else None
+                    real_for_g = D(real, *real_labels) if loss.g_uses_real else None
                 loss_g = loss.g_loss(fake_scores, real_for_g, **params)
                 g_loss_on = functools.partial(adversarial_g_loss, real_scores=real_for_g, progress=progress)
                 for stabiliser in stabilisers:

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from ganbench import ensemble, gpu, notes
+from ganbench import conditioning, ensemble, gpu, notes
 from ganbench.budget import Budget, TrainingClock
 from ganbench.errors import UsageError
 from ganbench.evaluate import Evaluator, choose_metrics, sample_picture
@@ -329,8 +329,10 @@ def _evaluate(job: TrialJob, current: Session, setup, result: TrialResult, logge
     """One checkpoint of one trial, the clock paused: its metrics and its sample grid."""
     started = time.perf_counter()
     with memory.evaluation(), gpu.evaluating_on(memory.device):
-        measurements = current.evaluator.evaluate(setup.evaluated, setup.hparams.z_dim, job.seed)
-        picture = sample_picture(setup.evaluated, setup.hparams.z_dim, job.seed, current.dataset)
+        frequencies = conditioning.class_frequencies(current.training_data) if setup.conditional else None
+        generator, z_dim = conditioning.for_sampling(setup.evaluated, setup.hparams.z_dim, frequencies)
+        measurements = current.evaluator.evaluate(generator, z_dim, job.seed)
+        picture = sample_picture(generator, z_dim, job.seed, current.dataset)
     result.checkpoints += [CheckpointValue(index, usage.steps, usage.seconds, m) for m in measurements]
     result.pictures.append(CheckpointPicture(index, usage.steps, usage.seconds, picture))
     result.eval_seconds += time.perf_counter() - started  # what the loggers then take is neither

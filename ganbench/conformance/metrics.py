@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from torch import nn
 
+from ganbench.conditioning import class_frequencies, for_sampling
 from ganbench.conformance.reference import (
     REFERENCE_MODEL,
     Streamed,
@@ -42,9 +44,12 @@ def check_metric(registry: Registry, spec: MetricSpec, cache_dir: str) -> list[C
     results.append(CheckResult("builds", True, f"prepared on {data.name}, streamed"))
     torch.manual_seed(0)
     G = reference_generator(data.shape, REFERENCE_MODEL.hparams).eval()
+    z_dim = REFERENCE_MODEL.hparams.z_dim
+    if spec.conditional_only:  # computed for conditional trials: a G asked for labels, which it ignores
+        G, z_dim = for_sampling(_LabelBlind(G), z_dim, class_frequencies(data))
 
     def measure() -> list[Measurement]:
-        return metric.compute(sampler(G, REFERENCE_MODEL.hparams.z_dim, 0, spec.name))
+        return metric.compute(sampler(G, z_dim, 0, spec.name))
 
     first = _computes(measure, data)
     if isinstance(first, CheckResult):
@@ -55,6 +60,17 @@ def check_metric(registry: Registry, spec: MetricSpec, cache_dir: str) -> list[C
     results.append(_distinct(registry, spec, first, data))
     results.append(_repeatable(measure, first))
     return results
+
+
+class _LabelBlind(nn.Module):
+    """The reference G as a conditional one that ignores the label it is given."""
+
+    def __init__(self, generator: nn.Module):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.generator(z)
 
 
 def _data_for(spec: MetricSpec) -> Streamed | CheckResult:

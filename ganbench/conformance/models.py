@@ -31,21 +31,33 @@ def check_model(registry: Registry, spec: ModelSpec) -> list[CheckResult]:
     return results
 
 
+#: the classes of the labelled data a class-conditional model is checked on
+CLASSES = 3
+
+
 def _shape_for(model: ModelSpec) -> DataShape:
-    """The cheapest shape the model declares it supports: 2-D vectors, else small grey images."""
+    """The cheapest shape the model declares it supports: 2-D vectors, else small grey images; labelled
+    (CLASSES classes) for a class-conditional model."""
+    classes = CLASSES if model.conditional else 0
     if "vector" in model.data_kinds:
-        return DataShape("vector", (2,))
+        return DataShape("vector", (2,), classes)
     lo, hi = model.image_sizes
     side = next((s for s in (16, 32, 8, 64, 4, 128) if lo <= s <= hi), lo)
     channels = 1 if 1 in model.channels else model.channels[0]
-    return DataShape("image", (channels, side, side))
+    return DataShape("image", (channels, side, side), classes)
 
 
 def _data_for(shape: DataShape) -> Dataset:
+    g = torch.Generator().manual_seed(0)
+    if shape.classes:  # labelled: each class its own offset, so a conditional model has something to learn
+        labels = torch.randint(shape.classes, (256,), generator=g)
+        offset = (labels.float() - 1).view(-1, *[1] * len(shape.shape))
+        x = torch.randn(256, *shape.shape, generator=g) + offset
+        names = tuple(str(c) for c in range(shape.classes))
+        return Dataset(f"reference-labelled {shape}", torch.tanh(x) if shape.kind == "image" else x, labels, names)
     if shape.kind == "vector":
         data = reference_vectors()
         return data if shape.shape == (2,) else Dataset("reference-vectors", torch.randn(512, *shape.shape))
-    g = torch.Generator().manual_seed(0)
     return Dataset(f"reference-images {shape}", torch.tanh(torch.randn(256, *shape.shape, generator=g)))
 
 
@@ -55,9 +67,12 @@ def _builds(spec: ModelSpec, shape: DataShape) -> CheckResult:
     try:
         torch.manual_seed(0)
         G, D = spec.generator(shape, hp), spec.critic(shape, hp)
+        labels = (torch.randint(shape.classes, (BATCH,)),) if spec.conditional else ()  # G(z, y), D(x, y)
         with torch.no_grad():
-            x = G(torch.randn(BATCH, hp.z_dim))
-            scores, features = D(x), (D.features(x) if isinstance(D, Critic) else None)
+            x = G(torch.randn(BATCH, hp.z_dim), *labels)
+            scores = D(x, *labels)
+            # A conditional critic's features read the sample joined with its label: not checked alone.
+            features = D.features(x) if isinstance(D, Critic) and not spec.conditional else None
     except Exception as error:
         return CheckResult(
             "builds", False, f"for {shape}: {error_line(error)} (it must build for every shape supports() accepts)"

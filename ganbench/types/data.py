@@ -18,6 +18,8 @@ class DataShape:
 
     kind: str
     shape: tuple[int, ...]
+    # The classes of labelled data (0: none): what a class-conditional model builds its embeddings for.
+    classes: int = 0
 
     @property
     def channels(self) -> int:
@@ -55,7 +57,8 @@ class Dataset:
 
     @property
     def shape(self) -> DataShape:
-        return DataShape("image" if self.x.dim() == 4 else "vector", tuple(self.x.shape[1:]))
+        classes = self.num_classes if self.labels is not None else 0
+        return DataShape("image" if self.x.dim() == 4 else "vector", tuple(self.x.shape[1:]), classes)
 
     @property
     def num_classes(self) -> int:
@@ -95,6 +98,16 @@ class Dataset:
         """
         while True:
             yield self.sample(batch_size, generator)
+
+    def labelled_batches(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """As :meth:`batches` (the same draws), each batch with its (N,) class indices: a conditional trial's."""
+        if self.labels is None:
+            raise ValueError(f"data set '{self.name}' has no labels")
+        while True:
+            index = torch.randint(len(self), (batch_size,), device=self.device, generator=generator)
+            yield self.gather(index), self.labels[index.to(self.labels.device)].to(self.device)
 
     def fingerprint(self) -> str:
         """A short hash of the samples and labels: a cache key for anything trained on them."""

@@ -119,4 +119,7 @@ class MetricSpec(Record):
     # priority among the run's metrics that offer one (FID's 3 beats class coverage's 1).
     tuning_score: str = ""
     tuning_priority: int = 0
+    # Computed for class-conditional trials only: its compute() reads ``sample.with_labels(n)``, the
+    # samples with the classes G was asked for (conditional accuracy, intra-class FID).
+    conditional_only: bool = False
     source: str = ""

@@ -70,6 +70,9 @@ class Critic(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).reshape(-1)
 
+    # A class-conditional model's critic scores (x, y) instead: ``forward(x, y)`` with y the (N,) int64
+    # class indices of the samples (ModelSpec.conditional).
+
     def constrain(self) -> None:
         """Called after every critic optimiser step; a model's own constraint (WGAN clips here)."""
 
@@ -102,10 +105,16 @@ class ModelSpec(Record):
     # Ranges `--tune` searches, keyed like --set (``lr``, ``beta1``, ``n_critic``, a param's name):
     # see ganbench.types.search. Empty: the model cannot be tuned.
     search_space: Mapping[str, Any] = field(default_factory=dict)
+    # Class-conditional (Mirza & Osindero 2014): ``G(z, y)`` and ``D(x, y)``, y the (N,) int64 class
+    # indices; trains on labelled data only, real batches with their labels, fake labels drawn from
+    # the real class frequencies (ganbench.conditioning). The builders read ``shape.classes``.
+    conditional: bool = False
     source: str = ""
 
     def supports(self, shape: DataShape) -> str | None:
         """None if the model can be built for this data, else the reason it cannot."""
+        if self.conditional and shape.classes < 2:
+            return f"{self.name} is class-conditional: it needs a labelled data set with 2 or more classes"
         if shape.kind not in self.data_kinds:
             return f"{self.name} needs {' or '.join(self.data_kinds)} data, the data set gives {shape.kind}s"
         if shape.kind == "image":

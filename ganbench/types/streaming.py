@@ -17,6 +17,7 @@ whatever the number of workers. ``--data-workers`` changes how fast batches come
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from typing import Any
@@ -94,7 +95,7 @@ class StreamedDataset(Dataset):
 
     @property
     def shape(self) -> DataShape:
-        return self._shape
+        return dataclasses.replace(self._shape, classes=self.num_classes if self.labels is not None else 0)
 
     @property
     def device(self) -> torch.device:
@@ -143,6 +144,16 @@ class StreamedDataset(Dataset):
         for batch in self._loader(self.items, batch_size, sampler=EndlessShuffle(len(self), seed)):
             yield self._on_device(batch)
 
+    def labelled_batches(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """As :meth:`batches` (the same order), each batch with its (N,) class indices."""
+        if self.labels is None:
+            raise ValueError(f"data set '{self.name}' has no labels")
+        seed = int(torch.randint(2**62, (1,), device=generator.device, generator=generator))
+        for batch, index in self._loader(_Indexed(self.items), batch_size, sampler=EndlessShuffle(len(self), seed)):
+            yield self._on_device(batch), self.labels[index.to(self.labels.device)].to(self.device)
+
     def fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.name}\n{self.shape}\n{self.identity}".encode())
         if self.labels is not None:
@@ -166,3 +177,16 @@ class StreamedDataset(Dataset):
         if batch.dtype == torch.uint8:  # scaled on the device: a quarter of float32's bytes were copied
             batch = batch.to(torch.float32).mul_(2 / 255).sub_(1)
         return batch
+
+
+class _Indexed(torch.utils.data.Dataset):
+    """Items with their index: a labelled batch's labels are looked up by it, never decoded."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int):
+        return self.items[i], i

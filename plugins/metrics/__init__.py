@@ -17,17 +17,19 @@ One module per concern:
   ``feature_metrics``: density/coverage and FD-infinity (opt-in), whose arithmetic is in ``knn``
   and ``fd_infinity``;
 * ``modes2d``: PacGAN/VEEGAN mode coverage on Gaussian mixtures;
-* ``classes``: class coverage of labelled images; ``stacked``: Stacked MNIST's 1,000 modes.
+* ``classes``: class coverage of labelled images; ``conditional``: conditional accuracy of
+  class-conditional trials; ``stacked``: Stacked MNIST's 1,000 modes.
 
 Metric options (``MetricContext.options``): ``fid_samples``, ``fid_reference_samples``,
-``fid_extractor``, ``fid_weights``, ``fid_reference``, ``kid_subsets``, ``coverage_samples``, ``mode_samples``,
+``fid_extractor``, ``fid_weights``, ``fid_reference``, ``kid_subsets``, ``coverage_samples``,
+``conditional_samples``, ``mode_samples``,
 ``stacked_samples``; each module's docstring gives its default.
 """
 
 from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
-from . import classes, feature_metrics, fid, fidelity_extra, modes2d, stacked
+from . import classes, conditional, feature_metrics, fid, fidelity_extra, modes2d, stacked
 from .commands import ganbench_add_commands  # noqa: F401 (ganbench fid-stats)
 from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples, --fid-reference)
 
@@ -117,6 +119,16 @@ def ganbench_metrics():
             measures=("classes_covered", "class_kl"),
             applies_to=classes.applies_to,
             source="classifier-based mode counting as in Che et al. 2017, Mode regularized GANs (arXiv:1612.02136)",
+        ),
+        MetricSpec(
+            name="conditional-accuracy",
+            description="conditional trials: share of samples a trained classifier assigns to the class asked for",
+            factory=conditional.ConditionalAccuracy,
+            measures=("conditional_accuracy",),
+            applies_to=classes.applies_to,
+            conditional_only=True,
+            source="classification accuracy of conditional samples as in Odena et al. 2017, Conditional image "
+            "synthesis with auxiliary classifier GANs (arXiv:1610.09585)",
         ),
         MetricSpec(
             name="stacked-mnist-modes",

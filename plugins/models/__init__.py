@@ -3,7 +3,9 @@
 * ``dcgan``: Radford et al. 2015, convolutional, BatchNorm in both networks (images, 16-64 px);
 * ``wgan``: Arjovsky et al. 2017, the DCGAN generator and a weight-clipped critic (images);
 * ``resnet``: Miyato et al. 2018 (SNGAN), the CIFAR ResNet pair; spectral normalisation from ``sn`` (images, 32/48/64 px);
-* ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors).
+* ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors);
+* ``conditional``: class-conditional ``cdcgan`` and ``cmlp``, Mirza & Osindero 2014's cGAN by
+  concatenation (labelled data only).
 
 Each module builds a fresh record in ``spec()``: the registry stamps records with their
 provider, so two plugin managers never share (or fight over) one record.
@@ -11,11 +13,11 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import dcgan, mlp, resnet, wgan
+from . import conditional, dcgan, mlp, resnet, wgan
 
 MODULES = (dcgan, wgan, resnet, mlp)
 
 
 @hookimpl
 def ganbench_models():
-    return [module.spec() for module in MODULES]
+    return [*(module.spec() for module in MODULES), *conditional.specs()]

@@ -1,0 +1,93 @@
+"""Class-conditional trials: which labels G is asked for, in training and when it is evaluated.
+
+A conditional model (``ModelSpec.conditional``) trains on labelled data: its real batches come with
+their labels, and each fake batch asks for labels drawn from the real class frequencies, from the
+trial's own random stream (so an unconditional trial's draws are as they always were).
+
+Outside training, metrics, pictures and ``ganbench sample`` see a conditional G as an unconditional
+one, :class:`LabelledGenerator`: its latents are one coordinate wider, and that last coordinate names
+the class (through the normal CDF, then the inverse CDF of the class frequencies). The latent
+streams (ganbench.latents) stay what they are, the asked label is a function of the latent, and a
+metric that needs the labels (conditional accuracy) reads them back with ``labels_of``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ganbench.latents import PICTURES, stream_seed
+from ganbench.types import Dataset
+
+
+def class_frequencies(dataset: Dataset) -> torch.Tensor:
+    """The share of each class among the samples (float64, on the CPU): what fake labels are drawn from."""
+    if dataset.labels is None:
+        raise ValueError(f"data set '{dataset.name}' has no labels")
+    classes = dataset.shape.classes
+    counts = torch.bincount(dataset.labels.reshape(-1).cpu(), minlength=classes)[:classes]
+    return counts.to(torch.float64) / counts.sum()
+
+
+def draw_labels(frequencies: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """n class indices drawn from ``frequencies`` with ``generator`` (on its device)."""
+    weights = frequencies.to(device=generator.device, dtype=torch.float32)
+    return torch.multinomial(weights, n, replacement=True, generator=generator)
+
+
+class LabelledGenerator(nn.Module):
+    """A conditional G as an unconditional one: (N, z_dim + 1) latents in, samples of the class the last
+    coordinate names out. A standard normal coordinate u gives the class whose share of the data
+    covers Phi(u) in the classes' cumulative shares: the classes come at the data's frequencies."""
+
+    def __init__(self, generator: nn.Module, frequencies: torch.Tensor):
+        super().__init__()
+        self.generator = generator
+        cumulative = torch.cumsum(frequencies.to(torch.float64), 0)
+        self.register_buffer("cumulative", (cumulative / cumulative[-1]).to(torch.float32), persistent=False)
+        self.to(next(generator.parameters()).device)
+
+    def labels_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The classes latents ``z`` (N, z_dim + 1) ask for."""
+        u = 0.5 * (1 + torch.erf(z[:, -1].to(self.cumulative.device) / math.sqrt(2)))
+        return torch.searchsorted(self.cumulative, u, right=True).clamp_(max=len(self.cumulative) - 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z[:, :-1], self.labels_of(z))
+
+    def asking(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Latents ``z`` (N, z_dim + 1) with the last coordinate set to ask for ``labels``: the middle of
+        each class's share of the normal distribution."""
+        cumulative = self.cumulative.to(torch.float64)
+        below = torch.cat([cumulative.new_zeros(1), cumulative[:-1]])
+        u = ((below + cumulative) / 2)[labels.to(cumulative.device)]
+        asked = z.clone()
+        asked[:, -1] = (math.sqrt(2) * torch.erfinv(2 * u - 1)).to(z.dtype).to(z.device)
+        return asked
+
+    @property
+    def classes(self) -> int:
+        return len(self.cumulative)
+
+
+def for_sampling(generator: nn.Module, z_dim: int, frequencies: torch.Tensor | None) -> tuple[nn.Module, int]:
+    """What metrics and pictures sample from, and its latent width: G itself, or a conditional G labelled."""
+    if frequencies is None:
+        return generator, z_dim
+    return LabelledGenerator(generator, frequencies), z_dim + 1
+
+
+#: the most classes a picture shows, one row each (the first ones, for data with more)
+PICTURE_CLASSES = 10
+
+
+@torch.no_grad()
+def class_rows(generator: LabelledGenerator, z_dim: int, trial_seed: int, columns: int) -> torch.Tensor:
+    """Samples from the pictures' latent stream in rows, one class a row (the first PICTURE_CLASSES):
+    class 0 in the first row, class 1 in the second, and so on."""
+    rows = min(generator.classes, PICTURE_CLASSES)
+    rng = torch.Generator().manual_seed(stream_seed(trial_seed, PICTURES))
+    latents = torch.randn(rows * columns, z_dim, generator=rng).to(generator.cumulative.device)
+    return generator(generator.asking(latents, torch.arange(rows).repeat_interleave(columns)))

@@ -66,7 +66,9 @@ def run_tiny_trial(
     [choices] = stabiliser_sets(registry, [stabilisers])
     spec = registry.get("models", model)
     if dataset is None:
-        found = registry.offline_dataset(tuple(k for k in ("vector", "image") if k in spec.data_kinds))
+        # Vectors train fastest; a class-conditional model needs labels, which the offline images have.
+        order = ("image", "vector") if spec.conditional else ("vector", "image")
+        found = registry.offline_dataset(tuple(k for k in order if k in spec.data_kinds))
         if found is None:
             raise ValueError(f"no offline data set of the kinds {spec.name} takes is installed; name one with dataset=")
         dataset = found.name

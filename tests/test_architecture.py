@@ -12,7 +12,7 @@ CONTRACT = {"ganbench", "ganbench.hookspecs", "ganbench.types", "ganbench.errors
 ENGINE = {
     "ganbench.plugins", "ganbench.registry", "ganbench.grid", "ganbench.budget", "ganbench.ledger",
     "ganbench.train", "ganbench.evaluate", "ganbench.trial", "ganbench.runner", "ganbench.timing",
-    "ganbench.pictures", "ganbench.latents", "ganbench.settings", "ganbench.search", "ganbench.experiment", "ganbench.choices", "ganbench.tuning", "ganbench.runfolder", "ganbench.dispatch", "ganbench.notes", "ganbench.threads", "ganbench.watchdog", "ganbench.paths", "ganbench.runlock", "ganbench.loggers", "ganbench.gpu", "ganbench.ema", "ganbench.ensemble", "ganbench.batching", "ganbench.failures",
+    "ganbench.pictures", "ganbench.latents", "ganbench.settings", "ganbench.search", "ganbench.experiment", "ganbench.choices", "ganbench.tuning", "ganbench.runfolder", "ganbench.dispatch", "ganbench.notes", "ganbench.threads", "ganbench.watchdog", "ganbench.paths", "ganbench.runlock", "ganbench.loggers", "ganbench.gpu", "ganbench.ema", "ganbench.ensemble", "ganbench.batching", "ganbench.failures", "ganbench.conditioning",
 }  # fmt: skip
 RESULTS = {
     "ganbench.store", "ganbench.tables", "ganbench.exports", "ganbench.figures", "ganbench.references",
@@ -32,6 +32,7 @@ ALLOWED = {
         "ganbench.pictures",
         "ganbench.timing",
         "ganbench.latents",
+        "ganbench.conditioning",
         "ganbench.search",
     }
     | {"ganbench.paths"},  # reports read only inside their run folder, and write files whole

@@ -50,3 +50,10 @@ def test_a_built_in_metric_passes_on_streamed_data_and_declares_what_it_reports(
     assert not failures(results), failures(results)
     passed = {r.check: r.detail for r in results}
     assert "streamed" in passed["builds"] and "modes" in passed["declared measures"]
+
+
+def test_a_conditional_metric_is_checked_on_a_label_blind_conditional_generator():
+    results = check("metric", "conditional-accuracy", registry=registry_for(PLUGINS))
+    assert not failures(results), failures(results)
+    value = float({r.check: r.detail for r in results}["computes"].split()[-1])
+    assert value == pytest.approx(0.1, abs=0.04)  # ten reference classes: chance

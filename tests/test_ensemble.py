@@ -47,7 +47,7 @@ def assert_same(alone, together, atol):
 
 @pytest.mark.parametrize(
     "model, dataset, image_size",
-    [("mlp", "ring8", None), ("dcgan", "digits", 16)],
+    [("mlp", "ring8", None), ("dcgan", "digits", 16), ("cdcgan", "digits", 16)],  # cdcgan: labels stacked too
 )
 def test_members_train_as_their_trials_alone(model, dataset, image_size, tmp_path):
     planned = jobs(model, dataset, image_size=image_size, cache=str(tmp_path))

@@ -120,3 +120,17 @@ def test_a_grid_is_counted_before_it_is_planned():
     check_grid_size(10, 10, 10, MAX_TRIALS // 1000)
     with pytest.raises(UsageError, match=r"the grid has 10,000,000 trials \(1 x 1 x 1 x 10,000,000"):
         check_grid_size(1, 1, 1, 10_000_000)
+
+
+def test_a_conditional_model_needs_labelled_data_and_trains_without_stabilisers():
+    from ganbench.plugins import PluginOptions
+    from ganbench.registry import registry_for
+
+    builtins = registry_for(PluginOptions(external=False))
+    images = DataShape("image", (1, 16, 16))
+    [unlabelled] = plan_trials(builtins, images, ["cdcgan"], ["ns"], [()], [0])
+    assert "cdcgan is class-conditional: it needs a labelled data set" in unlabelled.skip_reason
+    labelled = DataShape("image", (1, 16, 16), classes=10)
+    plain, with_gp = plan_trials(builtins, labelled, ["cdcgan"], ["ns"], stabiliser_sets(builtins, ["none", "gp"]), [0])
+    assert plain.skip_reason is None
+    assert "stabilisers do not yet pass D the labels" in with_gp.skip_reason

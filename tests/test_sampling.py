@@ -149,3 +149,24 @@ def test_as_evaluated_draws_exactly_the_samples_a_metric_scored(tmp_path, capsys
     assert png.read_bytes().startswith(b"\x89PNG")
     assert main([*argv, "--as-evaluated", "fid", "--out", str(png)]) == 2
     assert "the run evaluated mean-gap, recording" in capsys.readouterr().err
+
+
+def test_a_conditional_trials_generator_is_rebuilt_for_the_runs_classes_and_asked_as_the_metrics_asked(tmp_path):
+    from ganbench.conditioning import LabelledGenerator
+
+    out = tmp_path / "run"
+    arguments = ["run", "--models", "cdcgan", "--losses", "ns", "--dataset", "digits", "--budget", "3steps"]
+    assert main([*arguments, "--metrics", "none", "--out", str(out)]) == 0
+    store = Store.open_existing(out)
+    try:
+        trial = store.frame("trials").iloc[0].to_dict()
+        saved = sampling.load_generator(store, trial, registry_for(PluginOptions(external=False)))
+        facts = store.get("dataset")
+    finally:
+        store.close()
+    assert isinstance(saved.generator, LabelledGenerator) and saved.z_dim == 100 + 1
+    assert saved.generator.classes == facts["classes"] == 10
+    assert sum(facts["class_frequencies"]) == pytest.approx(1.0) and min(facts["class_frequencies"]) > 0.09
+    png = tmp_path / "samples.png"
+    assert main(["sample", str(out), "--trial", "cdcgan/ns/none/0", "-n", "16", "--out", str(png)]) == 0
+    assert png.read_bytes().startswith(b"\x89PNG")

@@ -138,3 +138,18 @@ def test_the_default_workers_are_half_the_threads_from_one_to_four():
             assert default_workers() == expected
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_labelled_batches_bring_each_samples_own_label_in_the_order_batches_draw(workers):
+    labels = torch.arange(10) % 3
+    data = streamed(workers=workers, labels=labels, class_names=("a", "b", "c"))
+    assert data.shape.classes == 3
+    stream = data.labelled_batches(4, torch.Generator().manual_seed(0))
+    try:
+        drawn = [next(stream) for _ in range(3)]
+    finally:
+        stream.close()
+    assert [ids(x) for x, _ in drawn] == first_batches(data, 3, 4)
+    for x, y in drawn:
+        assert y.tolist() == [i % 3 for i in ids(x)]

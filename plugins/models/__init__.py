@@ -4,6 +4,7 @@
 * ``wgan``: Arjovsky et al. 2017, the DCGAN generator and a weight-clipped critic (images);
 * ``resnet``: Miyato et al. 2018 (SNGAN), the CIFAR ResNet pair; spectral normalisation from ``sn`` (images, 32/48/64 px);
 * ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors);
+* ``biggan``: Brock et al. 2019 at small width, class-conditional (labelled images, 16-64 px);
 * ``conditional``: class-conditional ``cdcgan`` and ``cmlp``, Mirza & Osindero 2014's cGAN by
   concatenation (labelled data only).
 
@@ -13,9 +14,9 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import conditional, dcgan, mlp, resnet, wgan
+from . import biggan, conditional, dcgan, mlp, resnet, wgan
 
-MODULES = (dcgan, wgan, resnet, mlp)
+MODULES = (dcgan, wgan, resnet, mlp, biggan)
 
 
 @hookimpl

@@ -18,18 +18,18 @@ One module per concern:
   and ``fd_infinity``;
 * ``modes2d``: PacGAN/VEEGAN mode coverage on Gaussian mixtures;
 * ``classes``: class coverage of labelled images; ``conditional``: conditional accuracy of
-  class-conditional trials; ``stacked``: Stacked MNIST's 1,000 modes.
+  class-conditional trials, ``intra_fid``: their FID within each class; ``stacked``: Stacked MNIST's 1,000 modes.
 
 Metric options (``MetricContext.options``): ``fid_samples``, ``fid_reference_samples``,
 ``fid_extractor``, ``fid_weights``, ``fid_reference``, ``kid_subsets``, ``coverage_samples``,
-``conditional_samples``, ``mode_samples``,
+``conditional_samples``, ``intra_fid_samples``, ``mode_samples``,
 ``stacked_samples``; each module's docstring gives its default.
 """
 
 from ganbench import hookimpl
 from ganbench.types import MetricSpec
 
-from . import classes, conditional, feature_metrics, fid, fidelity_extra, modes2d, stacked
+from . import classes, conditional, feature_metrics, fid, fidelity_extra, intra_fid, modes2d, stacked
 from .commands import ganbench_add_commands  # noqa: F401 (ganbench fid-stats)
 from .options import ganbench_add_options  # noqa: F401 (--fid-extractor, --fid-weights, --fid-samples, --fid-reference)
 
@@ -129,6 +129,15 @@ def ganbench_metrics():
             conditional_only=True,
             source="classification accuracy of conditional samples as in Odena et al. 2017, Conditional image "
             "synthesis with auxiliary classifier GANs (arXiv:1610.09585)",
+        ),
+        MetricSpec(
+            name="intra-fid",
+            description="conditional trials: FID within each class, averaged over the classes, via torch-fidelity",
+            factory=intra_fid.IntraClassFID,
+            measures=("intra_fid",),
+            applies_to=intra_fid.applies_to,
+            conditional_only=True,
+            source="Miyato & Koyama 2018, cGANs with projection discriminator (arXiv:1802.05637), Section 5",
         ),
         MetricSpec(
             name="stacked-mnist-modes",

@@ -28,6 +28,8 @@ def test_every_spec_is_named_described_and_cited():
         "fd-infinity",
         "mode-coverage",
         "class-coverage",
+        "conditional-accuracy",
+        "intra-fid",
         "stacked-mnist-modes",
     }
     for spec in found.values():
@@ -56,7 +58,7 @@ def applying(dataset: Dataset) -> set[str]:
 def test_each_kind_of_data_gets_the_metrics_that_fit_it_and_a_reason_for_the_rest():
     single = digits()
     assert applying(ring()) == {"mode-coverage"}
-    assert applying(single) == FID_FAMILY | {"class-coverage"}
+    assert applying(single) == FID_FAMILY | {"class-coverage", "conditional-accuracy", "intra-fid"}
     assert applying(stacked(single, 10)) == FID_FAMILY | {"stacked-mnist-modes"}
     unlabelled = Dataset("faces", torch.zeros(4, 3, 16, 16))
     assert applying(unlabelled) == FID_FAMILY

@@ -73,6 +73,15 @@ class Setup:
         own = [self.average] if self.average is not None else []
         return [a for m in self.members for a in m.averages] or own
 
+    def tell_progress(self, progress: float) -> None:
+        """Progress-aware models (a ``set_progress`` on G or D: progressive growing) learn the share of the
+        budget spent; so do G's moving averages and, in an ensemble, every member's modules."""
+        modules = [self.generator, self.critic, *(a.evaluated for a in self.averages)]
+        for module in [*modules, *(m for member in self.members for m in (member.generator, member.critic))]:
+            told = getattr(getattr(module, "_orig_mod", module), "set_progress", None)
+            if told is not None:
+                told(progress)
+
     @property
     def evaluated(self) -> nn.Module:
         """What metrics, pictures and the saved generator use: the EMA of G where there is one, else G."""
@@ -285,6 +294,7 @@ def train_members(
     with ledger.real_batches(draws.real_batches(data, batch)) as real_batches:
         while not ledger.spent:
             progress = ledger.progress
+            setup.tell_progress(progress)  # for models that follow the budget (progressive growing)
 
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for update in range(hp.n_critic):

@@ -5,10 +5,12 @@ import math
 
 import pytest
 import spy_plugin
+import torch
 
 from ganbench.budget import Budget
 from ganbench.plugins import PluginOptions
 from ganbench.testing import run_tiny_trial
+from ganbench.train import FastPaths
 
 PLUGINS = PluginOptions(modules=("toy_plugin", "spy_plugin"))
 
@@ -333,3 +335,22 @@ def test_reuse_fake_is_recorded_only_when_set():
     assert "reuse_fake" not in HParams().as_dict()  # trials that do not set it keep their ids
     assert HParams(reuse_fake=True).as_dict()["reuse_fake"] is True
     assert HParams.from_dict(HParams(reuse_fake=True).as_dict()).reuse_fake is True
+
+
+def test_progress_reaches_a_progress_aware_models_networks_its_ema_and_every_ensemble_member():
+    from ganbench.ensemble import build_ensemble
+    from ganbench.registry import load_registry
+    from ganbench.types import Dataset, TrialPlan
+
+    registry = load_registry(external=False)
+    data = Dataset("noise", torch.rand(64, 1, 16, 16) * 2 - 1)
+    spec = registry.get("models", "pggan")
+    hp = spec.hparams.replace(z_dim=8, batch_size=4, ema=0.9, model_params={"width": 8})
+    plans = [TrialPlan(spec, registry.get("losses", "ns"), (), seed, hp, data.shape) for seed in (0, 1)]
+    setup = build_ensemble(plans, registry, torch.device("cpu"), FastPaths())
+    for average in setup.averages:
+        average.update()  # the EMA copies G from its first update on
+    setup.tell_progress(0.3)
+    for member in setup.members:
+        assert member.generator.schedule.progress == member.critic.features.schedule.progress == 0.3
+        assert member.average.evaluated.schedule.progress == 0.3

@@ -5,6 +5,7 @@
 * ``resnet``: Miyato et al. 2018 (SNGAN), the CIFAR ResNet pair; spectral normalisation from ``sn`` (images, 32/48/64 px);
 * ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors);
 * ``biggan``: Brock et al. 2019 at small width, class-conditional (labelled images, 16-64 px);
+* ``pggan``: Karras et al. 2018, progressive growing on the budget's clock (images, 16-64 px);
 * ``conditional``: class-conditional ``cdcgan`` and ``cmlp``, Mirza & Osindero 2014's cGAN by
   concatenation (labelled data only).
 
@@ -14,9 +15,9 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import biggan, conditional, dcgan, mlp, resnet, wgan
+from . import biggan, conditional, dcgan, mlp, pggan, resnet, wgan
 
-MODULES = (dcgan, wgan, resnet, mlp, biggan)
+MODULES = (dcgan, wgan, resnet, mlp, biggan, pggan)
 
 
 @hookimpl

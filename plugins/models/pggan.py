@@ -17,7 +17,7 @@ fake images meet D at the current resolution. What the paper's networks hold, at
 
 * G: pixel norm of z, a 4x4 map (dense layer, then a 3x3 conv), then per resolution nearest x2
   and two 3x3 convs, LeakyReLU(0.2) and pixel norm after each; a 1x1 "toRGB" per resolution,
-  linear output (no tanh, as the paper);
+  then tanh (the paper's output is linear; ganbench's images lie in [-1, 1]);
 * D: a 1x1 "fromRGB" per resolution, then per resolution two 3x3 convs and a 2x2 average pool,
   LeakyReLU(0.2); at 4x4 the **minibatch standard deviation** channel (groups of 4), a 3x3 conv,
   a 4x4 conv and a linear head;
@@ -51,8 +51,8 @@ class EqualisedConv(nn.Conv2d):
     """A convolution whose weights are N(0, 1), scaled at run time by sqrt(2 / fan_in): every layer
     then learns at the same speed under Adam (the paper's equalised learning rate)."""
 
-    def __init__(self, w_in: int, w_out: int, size: int, gain: float = math.sqrt(2)):
-        super().__init__(w_in, w_out, size, padding=size // 2)
+    def __init__(self, w_in: int, w_out: int, size: int, gain: float = math.sqrt(2), padding: int | None = None):
+        super().__init__(w_in, w_out, size, padding=size // 2 if padding is None else padding)
         nn.init.normal_(self.weight)
         nn.init.zeros_(self.bias)
         self.scale = gain / math.sqrt(w_in * size * size)
@@ -143,6 +143,7 @@ class Generator(nn.Module):
         if alpha > 0:  # the new resolution fading in over the one below, scaled up
             below = F.interpolate(self.to_rgb[last - 1](previous), scale_factor=2, mode="nearest")
             image = torch.lerp(below, image, alpha)
+        image = torch.tanh(image)  # ganbench's images lie in [-1, 1]; the paper's output is linear
         return F.interpolate(image, size=self.side, mode="nearest") if image.shape[-1] < self.side else image
 
 
@@ -157,7 +158,7 @@ class Features(nn.Module):
         self.blocks = nn.ModuleList(
             nn.ModuleList([EqualisedConv(width, width, 3), EqualisedConv(width, width, 3)]) for _ in range(levels)
         )
-        self.final = nn.ModuleList([EqualisedConv(width + 1, width, 3), EqualisedConv(width, width, 4)])
+        self.final = nn.ModuleList([EqualisedConv(width + 1, width, 3), EqualisedConv(width, width, 4, padding=0)])
         self.levels = levels
 
     def set_progress(self, progress: float) -> None:
@@ -180,7 +181,7 @@ class Features(nn.Module):
         for index in range(first + 1, self.levels):
             h = self._block(index, h)
         h = F.leaky_relu(self.final[0](minibatch_stddev(h)), 0.2)
-        h = F.leaky_relu(F.conv2d(h, self.final[1].weight * self.final[1].scale, self.final[1].bias), 0.2)
+        h = F.leaky_relu(self.final[1](h), 0.2)  # 4x4 -> 1x1
         return h.flatten(1)
 
 

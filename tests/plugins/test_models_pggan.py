@@ -1,0 +1,109 @@
+"""pggan: grows from 8x8 on the budget's clock, reaching full resolution at ``full_at`` of a step
+budget and of a time budget alike; its fade, minibatch standard deviation and equalised layers."""
+
+import math
+
+import pytest
+import torch
+from torch.nn import functional as F
+
+from ganbench.budget import Budget, TrainingClock
+from ganbench.registry import load_registry
+from ganbench.train import build_setup, train_members
+from ganbench.types import Dataset, DataShape, HParams, TrialPlan
+from ganbench_plugins.models import pggan
+
+HP = HParams(z_dim=8, batch_size=8, model_params={"width": 8})
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    torch.manual_seed(0)
+
+
+def built(side=16, hp=HP):
+    shape = DataShape("image", (1, side, side))
+    return pggan.generator(shape, hp), pggan.critic(shape, hp)
+
+
+@pytest.mark.parametrize("side, sides", [(16, [8, 16]), (32, [8, 16, 32]), (64, [8, 16, 32, 64])])
+def test_the_schedule_grows_by_doublings_and_is_full_grown_at_full_at(side, sides):
+    schedule = pggan.Schedule(side, full_at=0.5)
+    seen = []
+    for step in range(1001):
+        schedule.progress = step / 1000
+        stage, alpha = schedule.position()
+        seen.append((schedule.progress, pggan.START * 2**stage, alpha))
+    assert sorted({s for _, s, _ in seen}) == sides
+    full = [p for p, s, alpha in seen if s == side and alpha == 0]
+    assert full[0] == pytest.approx(0.5) and all(p >= 0.5 for p in full)
+    alphas = [alpha for p, s, alpha in seen if p < 0.5]
+    assert max(alphas) > 0.99 and all(0 <= a < 1 for a in alphas)  # every new side fades in, 0 to 1
+
+
+def test_below_full_resolution_g_draws_the_small_image_scaled_up_and_d_sees_it_small():
+    G, D = built()
+    for module in (G, D):
+        module.set_progress(0.0)  # 8x8 of 16
+    x = G(torch.randn(4, HP.z_dim))
+    blocks = F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest")
+    torch.testing.assert_close(x, blocks)  # constant over 2x2 blocks: an 8x8 image
+    torch.testing.assert_close(D(blocks), D(x))
+    other = torch.randn(4, 1, 16, 16)  # what D reads of it is its 2x2 averages
+    torch.testing.assert_close(D(other), D(F.interpolate(F.avg_pool2d(other, 2), scale_factor=2)))
+
+
+def test_a_fade_starts_where_the_smaller_resolution_was():
+    G, _ = built()
+    z = torch.randn(4, HP.z_dim)
+    G.set_progress(0.2)  # 8x8, steady
+    steady = G(z)
+    G.set_progress(0.25 + 1e-6)  # 16x16 fading in, alpha ~ 0
+    assert G.schedule.position()[1] < 1e-4
+    torch.testing.assert_close(G(z), steady, atol=1e-3, rtol=0)
+
+
+def test_minibatch_stddev_is_the_mean_feature_std_within_groups():
+    x = torch.randn(8, 3, 2, 2)
+    out = pggan.minibatch_stddev(x, group=4)
+    groups = x.reshape(4, 2, 3, 2, 2)  # sample i is in group i % 2, as the paper's reshape
+    expected = groups.std(dim=0, unbiased=False).mean(dim=(1, 2, 3))
+    assert out.shape == (8, 4, 2, 2)
+    torch.testing.assert_close(out[:, 3, 0, 0], expected.repeat(4), atol=1e-5, rtol=1e-4)
+
+
+def test_equalised_layers_scale_unit_normal_weights_by_hes_constant():
+    conv = pggan.EqualisedConv(16, 4, 3)
+    assert conv.scale == pytest.approx(math.sqrt(2 / (16 * 9)))
+    assert conv.weight.std().item() == pytest.approx(1.0, abs=0.15)
+    x = torch.randn(2, 16, 5, 5)
+    torch.testing.assert_close(conv(x), F.conv2d(x, conv.weight * conv.scale, conv.bias, padding=1))
+
+
+@pytest.mark.parametrize("budget", [Budget("steps", 40), Budget("seconds", 3.0)])
+def test_full_resolution_is_reached_at_full_at_of_a_step_and_a_time_budget(budget):
+    """Through the training loop: what the model was told at each step is the ledger's share of the budget."""
+    registry = load_registry(external=False)
+    x = torch.rand(256, 1, 16, 16) * 2 - 1
+    data = Dataset("noise", x)
+    spec = registry.get("models", "pggan")
+    hp = spec.hparams.replace(z_dim=8, batch_size=8, model_params={"width": 8, "full_at": 0.6})
+    plan = TrialPlan(spec, registry.get("losses", "ns"), (), 0, hp, data.shape)
+    setup = build_setup(plan, registry, torch.device("cpu"))
+    told: list[tuple[float, bool]] = []  # (progress told, full-grown: the image's own side, faded in)
+    tell, schedule = setup.generator.set_progress, setup.generator.schedule
+
+    def recorded(progress):
+        tell(progress)
+        told.append((progress, schedule.position() == (schedule.stages - 1, 0.0)))
+
+    setup.generator.set_progress = recorded
+    train_members(setup, data, budget, TrainingClock(torch.device("cpu")), checkpoints=0,
+                  on_checkpoint=lambda index, usage: None)  # fmt: skip
+    progress = [p for p, _ in told]
+    assert len(told) >= 10 and progress[0] == 0.0 and progress == sorted(progress)
+    growing = [p for p, full in told if not full]
+    grown = [p for p, full in told if full]
+    step = max(b - a for a, b in zip(progress, progress[1:]))  # one step's share of the budget, at most
+    assert max(growing) < 0.6 <= min(grown) <= 0.6 + step
+    assert setup.critic.features.schedule.progress == told[-1][0]  # D was told the same

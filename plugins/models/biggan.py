@@ -34,6 +34,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from ganbench.types import Critic, DataShape, HParams, ModelSpec
 
 from . import spaces
+from .resnet import SumPool  # ReLU, then the sum over positions: SNGAN's and BigGAN's
 
 HPARAMS = HParams(z_dim=128, batch_size=64, optimizer="adam", lr_g=5e-5, lr_d=2e-4, betas=(0.0, 0.999), n_critic=2)
 CH = 8  # BigGAN's ch is 64 for CIFAR (4 * 64 = 256 channels a block); with 8 a step at 16 px is 13.5 GFLOP (7.7 steps/s, 2 CPU cores)
@@ -165,11 +166,6 @@ class ProjectionCritic(Critic):
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         h = self.features(x)
         return self.head(h).reshape(-1) + (self.embed(y).to(h.dtype) * h).sum(dim=1)
-
-
-class SumPool(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(x).sum(dim=(2, 3))
 
 
 def generator(shape: DataShape, hp: HParams) -> nn.Module:

@@ -107,22 +107,25 @@ def stacked_loss(loss: LossSpec, member_params: list[dict], device: torch.device
     members, first = len(member_params), member_params[0]
     differing = {key: torch.tensor([p[key] for p in member_params], device=device)
                  for key in first if any(p[key] != first[key] for p in member_params)}  # fmt: skip
+    shared = {key: value for key, value in first.items() if key not in differing}
 
     def split(scores: torch.Tensor) -> torch.Tensor:
         return scores.reshape(members, -1, *scores.shape[1:])
 
     def d_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor, **params) -> torch.Tensor:
         def one(r, f, own):
-            return loss.d_loss(r, f, **params, **own)
+            return loss.d_loss(r, f, **params, **shared, **own)
 
         return torch.vmap(one)(split(real_scores), split(fake_scores), differing)
 
     def g_loss(fake_scores: torch.Tensor, real_scores: torch.Tensor | None, **params) -> torch.Tensor:
         if real_scores is None:
-            return torch.vmap(lambda f, own: loss.g_loss(f, None, **params, **own))(split(fake_scores), differing)
+            return torch.vmap(lambda f, own: loss.g_loss(f, None, **params, **shared, **own))(
+                split(fake_scores), differing
+            )
 
         def one(f, r, own):
-            return loss.g_loss(f, r, **params, **own)
+            return loss.g_loss(f, r, **params, **shared, **own)
 
         return torch.vmap(one)(split(fake_scores), split(real_scores), differing)
 

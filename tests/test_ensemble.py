@@ -92,6 +92,15 @@ def test_members_with_their_own_loss_parameters_train_as_alone(tmp_path):
     assert len(set(first_d_loss)) == 3  # the margins matter, so matching them is no accident
 
 
+def test_a_loss_parameter_every_member_shares_is_kept(tmp_path):
+    """A hinge margin of 3 for all: the ensemble must not fall back to the loss's default of 1."""
+    planned = [
+        dataclasses.replace(job, loss="hinge", loss_params=(("margin", 3.0),))
+        for job in jobs("mlp", "ring8", cache=str(tmp_path))
+    ]
+    assert_same([run_trial(job) for job in planned], run_members(planned), atol=1e-5)
+
+
 def test_a_clipped_critic_is_clipped_in_every_member(tmp_path):
     """WGAN clips D's weights in place after each step: through the members' views, the stacked weights."""
     from ganbench.budget import TrainingClock

@@ -28,6 +28,7 @@ def stream_seed(trial_seed: int, stream: str) -> int:
 
 def sampler(generator: nn.Module, z_dim: int, trial_seed: int, stream: str) -> Callable[[int], torch.Tensor]:
     """``sample(n)``: the next n samples of the stream, without gradients; successive calls continue it.
+
     Latents are drawn CHUNK at a time whatever n is (torch's normal draws depend on the size of
     each draw), so the k-th latent of a stream is the same however the calls split it.
 

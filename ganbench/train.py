@@ -73,14 +73,22 @@ class Setup:
         own = [self.average] if self.average is not None else []
         return [a for m in self.members for a in m.averages] or own
 
-    def tell_progress(self, progress: float) -> None:
-        """Progress-aware models (a ``set_progress`` on G or D: progressive growing) learn the share of the
-        budget spent; so do G's moving averages and, in an ensemble, every member's modules."""
+    def _progress_listeners(self) -> list:
+        """The ``set_progress`` of every module that has one: G, D, G's moving averages (made at their first
+        update, so looked up each time) and, in an ensemble, every member's modules."""
         modules = [self.generator, self.critic, *(a.evaluated for a in self.averages)]
-        for module in [*modules, *(m for member in self.members for m in (member.generator, member.critic))]:
-            told = getattr(getattr(module, "_orig_mod", module), "set_progress", None)
-            if told is not None:
-                told(progress)
+        modules += [m for member in self.members for m in (member.generator, member.critic)]
+        found = (getattr(getattr(module, "_orig_mod", module), "set_progress", None) for module in modules)
+        return [told for told in found if told is not None]
+
+    @property
+    def follows_budget(self) -> bool:
+        """A progress-aware model (progressive growing): one that reads the share of the budget spent."""
+        return bool(self._progress_listeners())
+
+    def tell_progress(self, progress: float) -> None:
+        for told in self._progress_listeners():
+            told(progress)
 
     @property
     def evaluated(self) -> nn.Module:
@@ -291,10 +299,12 @@ def train_members(
         on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars, members=len(setup.seeds),
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
+    follows_budget = setup.follows_budget  # decided once: the step of every other model pays nothing for it
     with ledger.real_batches(draws.real_batches(data, batch)) as real_batches:
         while not ledger.spent:
             progress = ledger.progress
-            setup.tell_progress(progress)  # for models that follow the budget (progressive growing)
+            if follows_budget:
+                setup.tell_progress(progress)  # progressive growing: the share of the budget spent
 
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for update in range(hp.n_critic):

@@ -6,6 +6,7 @@
 * ``mlp``: PacGAN's fully connected pair for 2D mixtures (vectors);
 * ``biggan``: Brock et al. 2019 at small width, class-conditional (labelled images, 16-64 px);
 * ``pggan``: Karras et al. 2018, progressive growing on the budget's clock (images, 16-64 px);
+* ``stylegan``: Karras et al. 2020 (StyleGAN2) at small width, skip G and residual D (images, 8-64 px);
 * ``conditional``: class-conditional ``cdcgan`` and ``cmlp``, Mirza & Osindero 2014's cGAN by
   concatenation (labelled data only).
 
@@ -15,9 +16,9 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import biggan, conditional, dcgan, mlp, pggan, resnet, wgan
+from . import biggan, conditional, dcgan, mlp, pggan, resnet, stylegan, wgan
 
-MODULES = (dcgan, wgan, resnet, mlp, biggan, pggan)
+MODULES = (dcgan, wgan, resnet, mlp, biggan, pggan, stylegan)
 
 
 @hookimpl

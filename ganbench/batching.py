@@ -191,6 +191,10 @@ def trial_step(members: list[TrialJob]) -> str:
     device = torch.device(members[0].session.device)
     try:
         plans = [plan_for(member, current) for member in members]
+        if plans[0].model.objective is not None:  # its step is its own: nothing here stacks it
+            return f"{plans[0].model.name} trains with its own objective, which ganbench does not stack"
+        if plans[0].loss.uses_classes:  # the classifier sits on D's features, outside the stacked forward
+            return f"{plans[0].loss.name} classifies D's features, which ganbench does not stack"
         setup = ensemble.build_ensemble(plans, current.registry, device, members[0].fast)
         with flop_counter() as counter:
             train_members(

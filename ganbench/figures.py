@@ -56,11 +56,15 @@ def metric_curves(metrics: pd.DataFrame, trials: pd.DataFrame, labels: dict[str,
 
 def training_curves(scalars: pd.DataFrame, title: str) -> bytes:
     """Losses (left) and mean D(x), D(G(z)) (middle) against training seconds, for one trial; any other
-    scalar the trial logged (a stabiliser's own, such as ADA's p) in a third panel on the right."""
+    scalar the trial logged (a stabiliser's own, such as ADA's p) in a third panel on the right. A model
+    with its own objective logs no D: its terms (a VAE's loss, reconstruction and KL) are its one panel."""
+    logged = set(scalars["name"])
     panels = [("losses", ("d_loss", "g_loss")), ("discriminator outputs", ("d_real", "d_fake"))]
+    panels = [(heading, names) for heading, names in panels if logged & set(names)]
     own = [name for name in dict.fromkeys(scalars["name"]) if name not in SCALAR_LABELS]
-    if own:
-        panels.append(("stabilisers", tuple(own)))
+    if own:  # a stabiliser's values beside the losses, or a model's own objective's terms alone
+        panels.append(("stabilisers" if panels else "objective", tuple(own)))
+    panels = panels or [("losses", ("d_loss", "g_loss"))]
     figure, axes_row = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.4), dpi=90, squeeze=False)
     for axes, (heading, names) in zip(axes_row[0], panels):
         for name in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ganbench.choices import parse_choice, split_components
@@ -127,7 +128,7 @@ def plan_trials(
     trials = []
     for model_choice in map(as_choice, models):
         model = registry.get("models", model_choice.name)
-        for loss_choice in map(as_choice, losses):
+        for index, loss_choice in enumerate(map(as_choice, losses)):
             loss = registry.get("losses", loss_choice.name)
             for choices in stabiliser_choices:
                 for assignment in assignments or [Assignment()]:
@@ -136,15 +137,49 @@ def plan_trials(
                         plan = TrialPlan(
                             model, loss, applied.stabilisers, seed, applied.hparams, shape, applied.loss_params
                         )
-                        planned = check_trial(registry, plan)
+                        if model.objective is None:
+                            planned = check_trial(registry, plan)
+                        else:
+                            planned = own_objective_trial(plan, first_loss=index == 0)
                         planned.settings, planned.phase = assignment.label, assignment.phase
                         trials.append(planned)
     return trials
 
 
+def own_objective_trial(plan: TrialPlan, first_loss: bool) -> PlannedTrial:
+    """A model that brings its own objective (ModelSpec.objective) trains once per setting and seed, in
+    place of the first loss named and without stabilisers; its loss column reads OWN_OBJECTIVE."""
+    model = plan.model
+    assert model.objective is not None
+    own = f"{model.name} trains with its own objective ({model.objective.name})"
+    reason = model.supports(plan.data_shape)
+    if reason is None and plan.stabilisers:
+        reason = f"{own}: stabilisers do not apply to it"
+    elif reason is None and not first_loss:
+        reason = f"{own}: it trains once, not once per loss (its row is under the first loss named)"
+    if reason is None:
+        plan = dataclasses.replace(plan, loss=model.objective_loss(), loss_params=())
+    return PlannedTrial(plan, reason)
+
+
+def classifier_reason(plan: TrialPlan) -> str | None:
+    """Why a loss that reads class logits (acgan) cannot train this model, if it cannot."""
+    model, loss = plan.model.name, plan.loss.name
+    if not plan.model.conditional:
+        return f"{loss} classifies the samples by the class G was asked for, and {model} is not class-conditional"
+    if not plan.model.label_free_features:
+        return (
+            f"{loss} puts a classifier on D's features, and {model}'s read the label beside the sample "
+            "(the classifier would read it back, not learn it)"
+        )
+    return None
+
+
 def check_trial(registry: Registry, plan: TrialPlan) -> PlannedTrial:
     """A skip reason if the combination cannot work; notes for what works but is worth knowing."""
     reason = plan.model.supports(plan.data_shape) or plan.model.incompatible_losses.get(plan.loss.name)
+    if reason is None and plan.loss.uses_classes:
+        reason = classifier_reason(plan)
     if reason is None and plan.model.conditional and plan.stabilisers:
         # Stabilisers call D (penalties, wrappers, feature matching) without the samples' labels.
         reason = f"{plan.model.name} is class-conditional, and stabilisers do not yet pass D the labels"

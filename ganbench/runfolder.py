@@ -28,6 +28,7 @@ from ganbench.runlock import LOCK_FILE, RunLock
 from ganbench.runner import PlannedRun
 from ganbench.store import Store
 from ganbench.trial import session
+from ganbench.types import OWN_OBJECTIVE
 
 
 @contextmanager
@@ -125,7 +126,7 @@ def components(run: PlannedRun) -> dict[str, dict[str, Any]]:
     jobs = [*run.jobs, *(job for job, _ in run.skipped)]
     used = {
         "models": {job.model for job in jobs},
-        "losses": {job.loss for job in jobs},
+        "losses": {job.loss for job in jobs} - {OWN_OBJECTIVE},  # a model's own objective is the model's
         "stabilisers": {choice.name for job in jobs for choice in job.stabilisers},
         "datasets": {run.request.dataset.partition(":")[0]},
         "metrics": {spec.name for spec, _ in session(run.session_key).evaluator.metrics},

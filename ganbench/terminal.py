@@ -63,6 +63,13 @@ def warn_failures(registry) -> None:
         warn(str(failure))
 
 
+def shown(values: dict[str, float]) -> str:
+    """A trial's last logged losses, as its progress bar shows them: D's and G's, or a model's own objective."""
+    if "d_loss" in values and "g_loss" in values:
+        return f"D {values['d_loss']:.3f}  G {values['g_loss']:.3f}"
+    return "  ".join(f"{name} {value:.3f}" for name, value in list(values.items())[:3])
+
+
 class RunProgress:
     """A bar for the grid and one per trial as it trains; failed trials are named as they end."""
 
@@ -98,7 +105,7 @@ class RunProgress:
             self.progress.update(
                 task,
                 completed=min(self.budget.fraction(usage), 1.0),
-                detail=f"step {usage.steps}  D {values['d_loss']:.3f}  G {values['g_loss']:.3f}",
+                detail=f"step {usage.steps}  {shown(values)}",
             )
 
         return update

@@ -29,7 +29,7 @@ import types
 from collections.abc import Iterator
 
 from ganbench.budget import Budget
-from ganbench.grid import check_trial, stabiliser_sets
+from ganbench.grid import check_trial, own_objective_trial, stabiliser_sets
 from ganbench.plugins import PluginOptions
 from ganbench.registry import Registry, registry_for
 from ganbench.trial import SessionKey, TrialJob, run_trial, session
@@ -75,9 +75,8 @@ def run_tiny_trial(
     key = SessionKey(plugins, dataset, data, "cpu", tuple(metrics), (), cache_dir or tempfile.gettempdir())
     current = session(key)
     hp = spec.hparams.replace(**(hparams or {}))
-    planned = check_trial(
-        registry, TrialPlan(spec, registry.get("losses", loss), choices, seed, hp, current.dataset.shape)
-    )
+    plan = TrialPlan(spec, registry.get("losses", loss), choices, seed, hp, current.dataset.shape)
+    planned = check_trial(registry, plan) if spec.objective is None else own_objective_trial(plan, first_loss=True)
     job = TrialJob(
         spec.name, planned.plan.loss.name, choices, seed, hp.as_dict(), Budget("steps", steps), checkpoints, key
     )

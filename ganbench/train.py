@@ -18,7 +18,18 @@ from ganbench.conditioning import class_frequencies, draw_labels
 from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
-from ganbench.types import Critic, Dataset, HParams, LossSpec, Stabiliser, TrialPlan, Usage
+from ganbench.types import (
+    ClassLogits,
+    Critic,
+    Dataset,
+    DataShape,
+    HParams,
+    LossSpec,
+    Objective,
+    Stabiliser,
+    TrialPlan,
+    Usage,
+)
 
 __all__ = ["Diverged", "Draws", "FastPaths", "Setup", "TrainingOutcome", "build_setup", "train", "train_members"]
 
@@ -61,6 +72,7 @@ class Setup:
     # A batched ensemble's members (ganbench.ensemble), each built as alone; G and D above stack theirs.
     members: list[Setup] = field(default_factory=list)
     conditional: bool = False  # G(z, y) and D(x, y): a class-conditional model (ganbench.conditioning)
+    objective: Objective | None = None  # the model's own objective (a VAE's ELBO), trained in place of a loss
 
     @property
     def seeds(self) -> list[int]:
@@ -147,6 +159,8 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     critic = plan.model.critic(critic_shape, hp)
     for stabiliser in stabilisers:
         critic = stabiliser.wrap_critic(critic)
+    if plan.loss.uses_classes:  # acgan: a classifier on D's features, trained by D's optimiser
+        critic.classifier = auxiliary_classifier(critic, critic_shape)
     critic = critic.to(device)
     if fast.channels_last and plan.data_shape.kind == "image":
         generator = generator.to(memory_format=torch.channels_last)
@@ -161,13 +175,23 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     )
     setup = Setup(generator, critic, opt_g, opt_d, plan.loss, stabilisers, hp, plan.seed, fast, *scalers)
     setup.loss_params, setup.compiled = dict(plan.loss_params), compiled
-    setup.conditional = plan.model.conditional
+    setup.conditional, setup.objective = plan.model.conditional, plan.model.objective
     setup.average = GeneratorAverage(generator, hp.ema, hp.ema_start)
     for stabiliser in stabilisers:
         own = stabiliser.own_module(plan.data_shape, hp)
         if own is not None:
             setup.opt_own.append(make_optimiser(hp, own.to(device).parameters(), hp.lr_g))
     return setup
+
+
+def auxiliary_classifier(critic: Critic, shape: DataShape) -> nn.Module:
+    """A linear layer from D's features to the classes' logits, sized by one pass of D's features in
+    eval mode (so no BatchNorm statistic or spectral-norm vector moves before training does)."""
+    mode = critic.training
+    with torch.no_grad():
+        width = critic.eval().features(torch.zeros(2, *shape.shape)).shape[1]
+    critic.train(mode)
+    return nn.Linear(width, shape.classes)
 
 
 def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, plan: TrialPlan):
@@ -286,6 +310,13 @@ def train_members(
         with torch.set_grad_enabled(for_g):
             return critic_view(G(z, *asked), progress), asked
 
+    def judged(x: torch.Tensor, labels: tuple) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's scores, and for a loss that reads class logits (acgan) its classifier's, from one pass."""
+        if not loss.uses_classes:
+            return D(x, *labels), None
+        scores, features = D.score_and_features(x, *labels)
+        return scores, D.classifier(features)
+
     def adversarial_g_loss(x: torch.Tensor, real_scores: torch.Tensor | None, progress: float) -> torch.Tensor:
         """G's loss on samples ``x`` as D sees them: what a stabiliser's g_penalty may ask of G (MRGAN)."""
         return loss.g_loss(D(critic_view(x, progress)), real_scores, **params)
@@ -293,14 +324,18 @@ def train_members(
     def stabiliser_scalars() -> dict[str, float]:
         return {name: value for stabiliser in stabilisers for name, value in stabiliser.scalars().items()}
 
+    images_per_step = batch * (hp.n_critic if setup.objective is None else 1)
     ledger = TrainingLedger(
-        budget, clock, images_per_step=batch * hp.n_critic, checkpoints=checkpoints,
+        budget, clock, images_per_step=images_per_step, checkpoints=checkpoints,
         on_checkpoint=on_checkpoint, on_log=on_log, log_every=log_every, warmup_steps=warmup_steps,
         on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars, members=len(setup.seeds),
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
     follows_budget = setup.follows_budget  # decided once: the step of every other model pays nothing for it
     with ledger.real_batches(draws.real_batches(data, batch)) as real_batches:
+        if setup.objective is not None:
+            own_objective_steps(setup, ledger, real_batches, follows_budget)
+            return ledger.outcomes()
         while not ledger.spent:
             progress = ledger.progress
             if follows_budget:
@@ -313,8 +348,12 @@ def train_members(
                     real = critic_view(drawn, progress)
                     kept, fake_labels = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
                     fake = kept.detach()
-                    real_scores, fake_scores_d = D(real, *real_labels), D(fake, *fake_labels)
-                    loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params)
+                    (real_scores, real_logits), (fake_scores_d, fake_logits) = (
+                        judged(real, real_labels),
+                        judged(fake, fake_labels),
+                    )
+                    classes = class_logits(real_logits, real_labels, fake_logits, fake_labels)
+                    loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params, **classes)
                     for stabiliser in stabilisers:
                         penalties = stabiliser.d_penalty(D, real, fake), stabiliser.d_scores(real_scores, fake_scores_d)
                         for penalty in penalties:
@@ -328,10 +367,12 @@ def train_members(
             # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
             with setup.autocast():
                 fake, fake_labels = (kept, fake_labels) if hp.reuse_fake else fakes(progress, for_g=True)
-                fake_scores = D(fake, *fake_labels)
+                fake_scores, fake_logits = judged(fake, fake_labels)
                 with torch.no_grad():
                     real_for_g = D(real, *real_labels) if loss.g_uses_real else None
-                loss_g = loss.g_loss(fake_scores, real_for_g, **params)
+                loss_g = loss.g_loss(
+                    fake_scores, real_for_g, **params, **class_logits(None, (), fake_logits, fake_labels)
+                )
                 g_loss_on = functools.partial(adversarial_g_loss, real_scores=real_for_g, progress=progress)
                 for stabiliser in stabilisers:
                     loss_g = stabiliser.g_loss(D, real, fake, loss_g)
@@ -347,3 +388,27 @@ def train_members(
             # (3) Account: budget, throughput window, logs (D(x), D(G(z)) as D saw them), checkpoints.
             ledger.step_done({"d_loss": loss_d, "g_loss": loss_g, "d_real": real_scores, "d_fake": fake_scores_d})
     return ledger.outcomes()
+
+
+def class_logits(real_logits, real_labels: tuple, fake_logits, fake_labels: tuple) -> dict[str, ClassLogits]:
+    """The ``classes=`` keyword of a loss that reads class logits (LossSpec.uses_classes), else nothing."""
+    if fake_logits is None:
+        return {}
+    real = real_labels[0] if real_labels else None
+    return {"classes": ClassLogits(real_logits, real, fake_logits, fake_labels[0])}
+
+
+def own_objective_steps(setup: Setup, ledger: TrainingLedger, real_batches: Iterator, follows_budget: bool) -> None:
+    """The training of a model that brings its own objective (a VAE's negative ELBO): each step one
+    update of all its networks from the objective's ``loss``; no adversarial loss, no stabiliser."""
+    assert setup.objective is not None
+    while not ledger.spent:
+        if follows_budget:
+            setup.tell_progress(ledger.progress)
+        with setup.autocast():
+            drawn, labels = next(real_batches)
+            terms = setup.objective.step(setup.generator, setup.critic, drawn, *labels)
+        optimiser_step(setup.opt_g, terms["loss"], setup.scaler_g, [setup.opt_d, *setup.opt_own])
+        for average in setup.averages:
+            average.update()
+        ledger.step_done(terms)

@@ -388,7 +388,7 @@ def plan_for(job: TrialJob, current: Session) -> TrialPlan:
     model = registry.get("models", job.model)
     return TrialPlan(
         model,
-        registry.get("losses", job.loss),
+        model.objective_loss() if model.objective is not None else registry.get("losses", job.loss),
         job.stabilisers,
         job.seed,
         model.hparams.replace(**_hparams(job.hparams)),

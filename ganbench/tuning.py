@@ -73,7 +73,8 @@ def variant_space(registry: Registry, model, loss, choices, fixed: set[str]) -> 
         )
     space = {k: r for k, r in spec.search_space.items() if not fields_of(k) & fixed and k not in dict(model.params)}
     loss_spec = registry.get("losses", loss.name)
-    space |= {f"{loss.name}.{k}": r for k, r in loss_spec.search_space.items() if k not in dict(loss.params)}
+    if spec.objective is None:  # a model with its own objective does not train with the loss
+        space |= {f"{loss.name}.{k}": r for k, r in loss_spec.search_space.items() if k not in dict(loss.params)}
     for choice in choices:
         declared = registry.get("stabilisers", choice.name).search_space
         space |= {f"{choice.name}.{k}": r for k, r in declared.items() if k not in dict(choice.params)}
@@ -96,8 +97,11 @@ class Tuning:
         fixed = {f for setting in request.settings for f in fields_of(setting.key)}
         variants = []
         for model in models:
+            own_objective = registry.get("models", model.name).objective is not None
             for loss in losses:
                 for choices in stabiliser_sets:
+                    if own_objective and (loss is not losses[0] or choices):
+                        continue  # it trains once, with no loss and no stabiliser (grid.own_objective_trial)
                     for point in points:
                         space = variant_space(registry, model, loss, choices, fixed)
                         variant = Variant(model, loss, choices, point, space)

@@ -9,7 +9,7 @@ from ganbench.budget import Budget
 from ganbench.plugins import PluginOptions
 from ganbench.train import FastPaths
 from ganbench.trial import SessionKey, TrialJob
-from ganbench.types import DataOptions, StabiliserChoice, TrialResult
+from ganbench.types import OWN_OBJECTIVE, DataOptions, StabiliserChoice, TrialResult
 
 TOY = PluginOptions(modules=("toy_plugin",))
 
@@ -114,6 +114,19 @@ def test_a_model_that_cannot_be_stacked_trains_alone_and_says_why(tmp_path):
         assert not any(n.startswith("batched") for n in r.notes)
         [why] = [n for n in r.notes if n.startswith("not batched:")]
         assert "when stacked" in why and "random" in why  # vmap refuses a forward that draws random numbers
+
+
+def test_a_model_with_its_own_objective_trains_alone_and_says_why(tmp_path):
+    key = SessionKey(PluginOptions(external=False), "digits", DataOptions(download=False), "cpu", (), (), str(tmp_path))
+    members = tuple(
+        TrialJob("vae", OWN_OBJECTIVE, (), s, {"batch_size": 8}, Budget.parse("3steps"), 1, key, threads=2)
+        for s in range(2)
+    )
+    result = batching.run_ensemble(batching.EnsembleJob(members))
+    assert [r.status for r in result.results] == ["done", "done"]
+    for r in result.results:
+        [why] = [n for n in r.notes if n.startswith("not batched:")]
+        assert "vae trains with its own objective" in why
 
 
 def test_on_a_cpu_a_costly_step_trains_alone(tmp_path, monkeypatch):

@@ -280,6 +280,15 @@ def test_a_finished_trials_bar_reaches_100_percent_and_its_clock_stops():
     assert failed.percentage == 70 and failed.stop_time is not None  # where it stopped, its clock stopped too
 
 
+def test_a_trials_bar_shows_d_and_g_or_a_models_own_objective_terms():
+    from ganbench.terminal import shown
+
+    assert shown({"d_loss": 1.25, "g_loss": 0.5, "d_real": 0.3}) == "D 1.250  G 0.500"
+    assert (
+        shown({"loss": 812.0, "reconstruction": 800.0, "kl": 12.0}) == "loss 812.000  reconstruction 800.000  kl 12.000"
+    )
+
+
 def test_the_preparation_spinner_names_the_data_set_the_feature_network_and_its_cache(tmp_path, monkeypatch):
     from ganbench.commands.run import preparing
     from ganbench.runner import RunRequest

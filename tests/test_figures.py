@@ -49,3 +49,17 @@ def test_training_curves_and_throughput_bars_are_pictures():
     bars = image(figures.throughput_and_budget(TRIALS))
     assert bars.size[0] > bars.size[1]  # three panels side by side
     assert figures.throughput_and_budget(TRIALS[TRIALS["steps"] == 0]) is None  # nothing ran: no figure
+
+
+def test_a_model_with_its_own_objective_gets_one_panel_of_its_terms():
+    scalars = pd.DataFrame(
+        {"seconds": [0.1, 0.2, 0.1, 0.2], "name": ["loss", "loss", "kl", "kl"], "value": [900.0, 700.0, 9.0, 12.0]}
+    )
+    vae_like = image(figures.training_curves(scalars, "vae/own-objective/none s0"))
+    gan = image(figures.training_curves(TWO_PANELS, "m/ns/none s0"))
+    assert vae_like.size[0] < gan.size[0]  # one panel, not the losses and D outputs' two
+
+
+TWO_PANELS = pd.DataFrame(
+    {"seconds": [0.1, 0.1, 0.1, 0.1], "name": ["d_loss", "g_loss", "d_real", "d_fake"], "value": [1.0, 0.7, 0.4, -0.4]}
+)

@@ -6,7 +6,7 @@ import torch
 
 from ganbench.conformance.reference import REFERENCE_LOSS, reference_vectors
 from ganbench.conformance.results import BATCH, CheckResult, described, error_line
-from ganbench.conformance.watch import Run, train_once, training_checks, trial_plan
+from ganbench.conformance.watch import Run, objective_checks, train_once, training_checks, trial_plan
 from ganbench.plugins import BUILTIN_DISTRIBUTION
 from ganbench.registry import Registry
 from ganbench.types import Critic, Dataset, DataShape, ModelSpec
@@ -18,6 +18,8 @@ def check_model(registry: Registry, spec: ModelSpec) -> list[CheckResult]:
     results = [described(spec), _builds(spec, shape)]
     if not results[-1].passed:
         return results
+    if spec.objective is not None:  # no adversarial loss: its own step, through both its networks
+        return [*results, *objective_checks(registry, trial_plan(spec, spec.objective_loss(), data), data)]
     # A model knows its own parameters: an update must reach every one of them, but for a model that
     # follows the budget (set_progress: progressive growing), whose later layers wait for their turn.
     strict = not _progress_aware(spec, shape)
@@ -78,9 +80,14 @@ def _builds(spec: ModelSpec, shape: DataShape) -> CheckResult:
         labels = (torch.randint(shape.classes, (BATCH,)),) if spec.conditional else ()  # G(z, y), D(x, y)
         with torch.no_grad():
             x = G(torch.randn(BATCH, hp.z_dim), *labels)
-            scores = D(x, *labels)
-            # A conditional critic's features read the sample joined with its label: not checked alone.
-            features = D.features(x) if isinstance(D, Critic) and not spec.conditional else None
+            # A model with its own objective has no scores: its second network is the objective's to use.
+            scores = D(x, *labels) if spec.objective is None else torch.zeros(BATCH)
+            # A conditional critic's features may read the sample joined with its label: checked alone only
+            # where the model says they read the sample alone (label_free_features).
+            readable = not spec.conditional or spec.label_free_features  # else they read (x, y) joined
+            features = D.features(x) if isinstance(D, Critic) and readable else None
+            terms = spec.objective.step(G, D, x, *labels) if spec.objective is not None else {"loss": torch.zeros(())}
+            paired = _score_and_features(spec, D, x, labels)
     except Exception as error:
         return CheckResult(
             "builds", False, f"for {shape}: {error_line(error)} (it must build for every shape supports() accepts)"
@@ -92,9 +99,34 @@ def _builds(spec: ModelSpec, shape: DataShape) -> CheckResult:
         problems.append(f"G gives {tuple(x.shape)} for {BATCH} latents, expected {(BATCH, *shape.shape)}")
     if tuple(scores.shape) != (BATCH,):
         problems.append(f"D gives scores of shape {tuple(scores.shape)}, expected ({BATCH},)")
+    if "loss" not in terms or terms["loss"].dim():
+        problems.append(f"the objective's step gives {sorted(terms)}, which must hold 'loss', a scalar to minimise")
     if features is not None and (features.dim() != 2 or features.shape[0] != BATCH):
         problems.append(f"D.features gives {tuple(features.shape)}, expected (N, F)")
+    if paired:
+        problems.append(paired)
     return CheckResult("builds", not problems, "; ".join(problems) or f"G and D for {shape}")
+
+
+def _score_and_features(spec: ModelSpec, D: Critic, x: torch.Tensor, labels: tuple) -> str:
+    """A model with label-free features must score through ``score_and_features`` as through forward
+    (acgan's step uses the one, every other loss the other); compared in eval mode, where BatchNorm
+    and spectral norm give the same numbers twice."""
+    if not spec.label_free_features:
+        return ""
+    mode = D.training
+    D.eval()
+    try:
+        scores, h = D.score_and_features(x, *labels)
+        same = torch.allclose(scores, D(x, *labels), rtol=1e-4, atol=1e-5)
+    finally:
+        D.train(mode)
+    if not same or h.dim() != 2 or h.shape[0] != x.shape[0]:
+        return (
+            "label_free_features: D.score_and_features(x, y) must give forward's scores and features (N, F) "
+            "of x alone (override it where the label enters at the head)"
+        )
+    return ""
 
 
 def _with_every_builtin_loss(registry: Registry, spec: ModelSpec, data: Dataset) -> CheckResult:

@@ -61,6 +61,46 @@ REFERENCE_MODEL = ModelSpec(
 )
 
 
+class _ConditionalGenerator(nn.Module):
+    """G(z, y): the reference generator on z joined with a class embedding."""
+
+    def __init__(self, shape: DataShape, hp: HParams):
+        super().__init__()
+        self.embed = nn.Embedding(shape.classes, 4)
+        self.body = reference_generator(shape, hp.replace(z_dim=hp.z_dim + 4))
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([z, self.embed(y)], dim=1))
+
+
+class _ProjectionCritic(Critic):
+    """D(x, y) = head(h) + <embed(y), h>, h = features(x): features that read the sample alone."""
+
+    def __init__(self, shape: DataShape, hp: HParams):
+        reference = reference_critic(shape, hp)
+        super().__init__(reference.features, reference.head)
+        self.embed = nn.Embedding(shape.classes, 32)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.score_and_features(x, y)[0]
+
+    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)
+        return self.head(h).reshape(-1) + (self.embed(labels[0]) * h).sum(dim=1), h
+
+
+#: the partner of a loss that reads class logits (acgan): conditional, with label-free critic features
+REFERENCE_CONDITIONAL_MODEL = dataclasses.replace(
+    REFERENCE_MODEL,
+    name="reference-projection-mlp",
+    description="conformance partner: a class-conditional MLP pair with a projection critic",
+    generator=_ConditionalGenerator,
+    critic=_ProjectionCritic,
+    conditional=True,
+    label_free_features=True,
+)
+
+
 def _ns_d_loss(real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
     real_term = real_target * F.softplus(-real) + (1.0 - real_target) * F.softplus(real)
     return real_term.mean() + F.softplus(fake).mean()
@@ -140,7 +180,10 @@ class Streamed(StreamedDataset):
 
 @hookimpl
 def ganbench_models():
-    return [dataclasses.replace(REFERENCE_MODEL)]  # copies: the registry stamps its provider on them
+    return [
+        dataclasses.replace(REFERENCE_MODEL),
+        dataclasses.replace(REFERENCE_CONDITIONAL_MODEL),
+    ]  # copies: the registry stamps its provider on them
 
 
 @hookimpl

@@ -185,6 +185,29 @@ def training_checks(
     ]
 
 
+def objective_checks(registry: Registry, plan: TrialPlan, data: Dataset) -> list[CheckResult]:
+    """A model with its own objective (a VAE): one step runs, its terms are finite, its loss reaches every
+    parameter of both its networks, and the same seed gives the same numbers."""
+    try:
+        first = train_once(registry, plan, data)
+    except Exception as error:
+        return _first_run_failed(error, f"{plan.model.name}'s objective")
+    if isinstance(first, str):
+        return [CheckResult("one CPU step", False, f"the trial would be skipped: {first}")]
+    missing = _names(first.g_grads, "", {"none"})
+    reached = _names(first.g_grads, "", {"ok"})
+    if missing or not reached:
+        reach = CheckResult("gradients: the objective", False, f"the objective never reaches {_short(missing)}")
+    else:
+        reach = CheckResult("gradients: the objective", True, f"{len(reached)} tensors of G and D")
+    return [
+        CheckResult("one CPU step", True, f"{plan.model.name} with its own objective on {data.name}, 2 steps"),
+        _finite(first),
+        reach,
+        _repeatable(first, lambda: train_once(registry, plan, data)),
+    ]
+
+
 def _first_run_failed(error: BaseException, g_subject: str) -> list[CheckResult]:
     """The errors that have a known cause are named for it; any other is shown as raised."""
     text = error_line(error)

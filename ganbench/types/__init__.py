@@ -39,9 +39,9 @@ from ganbench.types.execution import (
     interrupted_result,
 )
 from ganbench.types.loggers import LogContext, LoggerSpec, TrialLogger, flat_params, trial_name
-from ganbench.types.losses import LossSpec
+from ganbench.types.losses import ClassLogits, LossSpec
 from ganbench.types.metrics import Measurement, Metric, MetricContext, MetricSpec
-from ganbench.types.models import Critic, HParams, ModelSpec
+from ganbench.types.models import OWN_OBJECTIVE, Critic, HParams, ModelSpec, Objective
 from ganbench.types.options import RunOptions, whole_number
 from ganbench.types.plans import StabiliserChoice, TrialPlan
 from ganbench.types.records import Record, normalise_name
@@ -51,9 +51,11 @@ from ganbench.types.streaming import StreamedDataset
 
 __all__ = [
     "INTERRUPTED_REASON",
+    "OWN_OBJECTIVE",
     "STATUSES",
     "CheckpointPicture",
     "CheckpointValue",
+    "ClassLogits",
     "CommandContext",
     "CommandHandler",
     "Commands",
@@ -77,6 +79,7 @@ __all__ = [
     "MetricContext",
     "MetricSpec",
     "ModelSpec",
+    "Objective",
     "OneOf",
     "Record",
     "RunOptions",

@@ -11,7 +11,11 @@ import torch
 from torch import nn
 
 from ganbench.types.data import DataShape
+from ganbench.types.losses import LossSpec
 from ganbench.types.records import Record
+
+#: the loss column of a trial whose model trains with its own objective (ModelSpec.objective)
+OWN_OBJECTIVE = "own-objective"
 
 
 @dataclass(kw_only=True)
@@ -66,6 +70,9 @@ class Critic(nn.Module):
         super().__init__()
         self.features = features
         self.head = head
+        # An auxiliary classifier on the features (features -> class logits), put here by the harness
+        # for a loss that reads class logits (LossSpec.uses_classes, ACGAN); None otherwise.
+        self.classifier: nn.Module | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x)).reshape(-1)
@@ -73,8 +80,30 @@ class Critic(nn.Module):
     # A class-conditional model's critic scores (x, y) instead: ``forward(x, y)`` with y the (N,) int64
     # class indices of the samples (ModelSpec.conditional).
 
+    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The scores and the features they came from, in one pass, for the auxiliary classifier. A
+        conditional critic whose features read the sample alone (a projection D) overrides it to add
+        its label's term to the scores."""
+        h = self.features(x)
+        return self.head(h).reshape(-1), h
+
     def constrain(self) -> None:
         """Called after every critic optimiser step; a model's own constraint (WGAN clips here)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Objective:
+    """A model's own training objective, in place of an adversarial loss (a VAE's negative ELBO).
+
+    ``step(generator, critic, real, *labels)`` returns a dict of scalar tensors: ``"loss"`` is
+    minimised, one update of G's and D's optimisers from it (each with its learning rate); every
+    entry is logged. ``critic`` is the model's second network (a VAE's encoder), built by
+    ``ModelSpec.critic`` and never scored as a critic; ``generator`` maps latents to samples, and is
+    what the metrics, pictures and ``ganbench sample`` use, as for any model.
+    """
+
+    name: str  # what it is called, e.g. "negative ELBO"
+    step: Callable[..., Mapping[str, torch.Tensor]]
 
 
 @dataclass(kw_only=True)
@@ -109,7 +138,24 @@ class ModelSpec(Record):
     # indices; trains on labelled data only, real batches with their labels, fake labels drawn from
     # the real class frequencies (ganbench.conditioning). The builders read ``shape.classes``.
     conditional: bool = False
+    # A model that trains with its own step (a VAE's ELBO): losses and stabilisers do not apply, so it
+    # trains once per stabiliser-free setting and seed, its loss column reading OWN_OBJECTIVE.
+    objective: Objective | None = None
+    # A conditional model whose critic's features(x) read the sample alone, the label entering only at
+    # the head (a projection D, overriding Critic.score_and_features): an auxiliary classifier can sit
+    # on those features (LossSpec.uses_classes, the acgan loss).
+    label_free_features: bool = False
     source: str = ""
+
+    def objective_loss(self) -> LossSpec:
+        """The loss a trial of a model with its own objective records: a name for the table, never called."""
+        assert self.objective is not None, f"{self.name} trains with an adversarial loss"
+        about = f"{self.name} trains with its own objective: {self.objective.name}"
+
+        def refused(*args: Any, **kwargs: Any) -> torch.Tensor:
+            raise TypeError(f"{about}, not a loss")
+
+        return LossSpec(name=OWN_OBJECTIVE, description=about, d_loss=refused, g_loss=refused, source=self.source)
 
     def supports(self, shape: DataShape) -> str | None:
         """None if the model can be built for this data, else the reason it cannot."""

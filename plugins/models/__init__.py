@@ -7,6 +7,7 @@
 * ``biggan``: Brock et al. 2019 at small width, class-conditional (labelled images, 16-64 px);
 * ``pggan``: Karras et al. 2018, progressive growing on the budget's clock (images, 16-64 px);
 * ``stylegan``: Karras et al. 2020 (StyleGAN2) at small width, skip G and residual D (images, 8-64 px);
+* ``vae``: Kingma & Welling 2014, the non-adversarial baseline, trained on the ELBO, its own objective (images);
 * ``conditional``: class-conditional ``cdcgan`` and ``cmlp``, Mirza & Osindero 2014's cGAN by
   concatenation (labelled data only).
 
@@ -16,9 +17,9 @@ provider, so two plugin managers never share (or fight over) one record.
 
 from ganbench import hookimpl
 
-from . import biggan, conditional, dcgan, mlp, pggan, resnet, stylegan, wgan
+from . import biggan, conditional, dcgan, mlp, pggan, resnet, stylegan, vae, wgan
 
-MODULES = (dcgan, wgan, resnet, mlp, biggan, pggan, stylegan)
+MODULES = (dcgan, wgan, resnet, mlp, biggan, pggan, stylegan, vae)
 
 
 @hookimpl

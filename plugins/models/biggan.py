@@ -164,8 +164,13 @@ class ProjectionCritic(Critic):
         self.embed = sn(nn.Embedding(classes, width))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.score_and_features(x, y)[0]
+
+    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The label enters at the head only: h = features(x) reads the image alone (label_free_features)."""
+        (y,) = labels
         h = self.features(x)
-        return self.head(h).reshape(-1) + (self.embed(y).to(h.dtype) * h).sum(dim=1)
+        return self.head(h).reshape(-1) + (self.embed(y).to(h.dtype) * h).sum(dim=1), h
 
 
 def generator(shape: DataShape, hp: HParams) -> nn.Module:
@@ -206,4 +211,5 @@ def spec() -> ModelSpec:
         image_sizes=(16, 64),
         channels=(1, 3),
         conditional=True,
+        label_free_features=True,  # projection: an auxiliary classifier can sit on D's features (acgan)
     )

@@ -10,6 +10,11 @@ zeros stacked on an image's channels). Two bodies:
 * ``cmlp``: the paper's own MNIST set-up, fully connected, a ReLU generator and a maxout
   discriminator, on flattened images or vectors (widths reduced for a CPU, as ``mlp``).
 
+And ``pdcgan``, cdcgan's generator with a **projection** discriminator instead (Miyato & Koyama
+2018, cGANs with Projection Discriminator, arXiv:1802.05637; mimicry's cGAN-PD): D(x, y) =
+linear(h) + <embed(y), h> with h = DCGAN's features of x alone, so the label enters at the score
+only and an auxiliary classifier can sit on h (``label_free_features``: the ``acgan`` loss).
+
 Both are ``conditional``: G(z, y) and D(x, y), y the class indices (ganbench.conditioning draws the
 fake labels from the real class frequencies).
 """
@@ -69,7 +74,23 @@ class OneHotCritic(Critic):
         return self.head(self.features(joined)).reshape(-1)
 
 
-# cdcgan: DCGAN's bodies.
+class ProjectionCritic(Critic):
+    """D(x, y) = head(h) + <embed(y), h>, h = features(x): Miyato & Koyama's projection."""
+
+    def __init__(self, features: nn.Module, n_features: int, classes: int):
+        super().__init__(features, nn.Linear(n_features, 1))
+        self.embed = nn.Embedding(classes, n_features)
+        nn.init.xavier_uniform_(self.embed.weight)  # as the authors' code initialises it
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.score_and_features(x, y)[0]
+
+    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)
+        return self.head(h).reshape(-1) + (self.embed(labels[0]).to(h.dtype) * h).sum(dim=1), h
+
+
+# cdcgan and pdcgan: DCGAN's bodies.
 
 
 def cdcgan_generator(shape: DataShape, hp: HParams) -> nn.Module:
@@ -83,6 +104,14 @@ def cdcgan_critic(shape: DataShape, hp: HParams) -> Critic:
     features, n_features = dcgan.critic_layers(with_planes, batch_norm=True, width=hp.model_params.get("width") or None)
     model = OneHotCritic(features, nn.Linear(n_features, 1), shape.classes, flatten=False)
     model.apply(dcgan.init_weights)
+    return model
+
+
+def pdcgan_critic(shape: DataShape, hp: HParams) -> Critic:
+    features, n_features = dcgan.critic_layers(shape, batch_norm=True, width=hp.model_params.get("width") or None)
+    model = ProjectionCritic(features, n_features, shape.classes)
+    features.apply(dcgan.init_weights)
+    model.head.apply(dcgan.init_weights)
     return model
 
 
@@ -142,6 +171,24 @@ def specs() -> list[ModelSpec]:
             image_sizes=(16, 64),
             channels=(1, 3),
             conditional=True,
+        ),
+        ModelSpec(
+            name="pdcgan",
+            description="conditional DCGAN with a projection D (cGAN-PD): class embedding beside z in G, "
+            "<embed(y), features(x)> added to D's score",
+            source="Miyato & Koyama 2018, cGANs with Projection Discriminator, ICLR (arXiv:1802.05637), on "
+            "DCGAN's networks (Radford, Metz & Chintala 2015, arXiv:1511.06434)",
+            generator=cdcgan_generator,
+            critic=pdcgan_critic,
+            hparams=dcgan.HPARAMS.replace(),
+            params={"width": 0},
+            min_steps=300,
+            search_space=spaces.ADAM,
+            data_kinds=("image",),
+            image_sizes=(16, 64),
+            channels=(1, 3),
+            conditional=True,
+            label_free_features=True,  # the label enters at the score: acgan's classifier can read h
         ),
         ModelSpec(
             name="cmlp",

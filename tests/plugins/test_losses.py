@@ -10,7 +10,9 @@ import torch.nn.functional as F
 from ganbench_plugins import losses as losses_plugin
 from ganbench_plugins.losses import standard
 
-LOSSES = {spec.name: spec for spec in losses_plugin.ganbench_losses()}
+ALL = {spec.name: spec for spec in losses_plugin.ganbench_losses()}
+# The losses of scores alone; acgan also reads class logits (tests/plugins/test_losses_auxiliary_classifier.py).
+LOSSES = {name: spec for name, spec in ALL.items() if not spec.uses_classes}
 SCORES = torch.tensor([-3.0, -1.0, -0.25, 0.0, 0.5, 2.0, 4.0], dtype=torch.float64)
 
 
@@ -19,9 +21,10 @@ def bce(scores, target):
     return F.binary_cross_entropy(torch.sigmoid(scores), torch.full_like(scores, target))
 
 
-def test_the_six_losses_are_registered_with_description_and_source():
-    assert set(LOSSES) == {"minimax", "ns", "wasserstein", "hinge", "lsgan", "rpgan"}
-    for spec in LOSSES.values():
+def test_the_seven_losses_are_registered_with_description_and_source():
+    assert set(ALL) == {"minimax", "ns", "wasserstein", "hinge", "lsgan", "rpgan", "acgan"}
+    assert {n for n, s in ALL.items() if s.uses_classes} == {"acgan"}
+    for spec in ALL.values():
         assert spec.description and "\n" not in spec.description
         assert spec.source
     assert {n for n, s in LOSSES.items() if s.g_uses_real} == {"rpgan"}  # relativistic: G's loss reads D(real)

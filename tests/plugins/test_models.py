@@ -38,7 +38,19 @@ def build(name, shape, hp=HP):
 
 
 def test_the_built_in_models_are_registered_with_full_records():
-    assert set(SPECS) == {"dcgan", "wgan", "mlp", "resnet", "biggan", "pggan", "stylegan", "cdcgan", "cmlp"}
+    assert set(SPECS) == {
+        "dcgan",
+        "wgan",
+        "mlp",
+        "resnet",
+        "biggan",
+        "pggan",
+        "stylegan",
+        "vae",
+        "cdcgan",
+        "pdcgan",
+        "cmlp",
+    }
     for spec in SPECS.values():
         assert isinstance(spec, ModelSpec)
         assert spec.description and "\n" not in spec.description

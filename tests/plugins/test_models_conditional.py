@@ -1,4 +1,4 @@
-"""cdcgan, cmlp and biggan: G(z, y) and D(x, y) for the data's classes, and the label reaches both."""
+"""cdcgan, pdcgan, cmlp and biggan: G(z, y) and D(x, y) for the data's classes, and the label reaches both."""
 
 import pytest
 import torch
@@ -10,6 +10,7 @@ SPECS = {spec.name: spec for spec in [*conditional.specs(), biggan.spec()]}
 HP = HParams(z_dim=8)
 SHAPES = {
     "cdcgan": [DataShape("image", (c, s, s), classes=10) for s in (16, 32) for c in (1, 3)],
+    "pdcgan": [DataShape("image", (c, s, s), classes=10) for s in (16, 32) for c in (1, 3)],
     "cmlp": [DataShape("image", (1, 8, 8), classes=10), DataShape("vector", (2,), classes=3)],
     "biggan": [DataShape("image", (c, s, s), classes=10) for s in (16, 32) for c in (1, 3)],
 }
@@ -23,7 +24,7 @@ def _seeded():
 
 def test_both_are_conditional_and_need_labelled_data():
     for spec in SPECS.values():
-        assert spec.conditional and ("Mirza & Osindero 2014" in spec.source or "Brock" in spec.source)
+        assert spec.conditional and any(paper in spec.source for paper in ("Mirza & Osindero 2014", "Brock", "Koyama"))
         assert "needs a labelled data set" in spec.supports(DataShape("image", (1, 16, 16)))
     assert SPECS["cdcgan"].supports(DataShape("image", (1, 16, 16), classes=10)) is None
 
@@ -67,11 +68,16 @@ def test_biggans_z_is_hierarchical_each_chunk_reaching_its_own_block():
     assert (z.grad.abs().sum(dim=0).reshape(4, 32).sum(dim=1) > 0).all()  # every chunk reaches the output
 
 
-def test_biggans_critic_projects_the_class_embedding_on_its_features():
+@pytest.mark.parametrize("name", ["biggan", "pdcgan"])
+def test_a_projection_critic_projects_the_class_embedding_on_features_of_the_image_alone(name):
     shape = DataShape("image", (1, 16, 16), classes=10)
-    D = SPECS["biggan"].critic(shape, HParams())
+    D = SPECS[name].critic(shape, HParams())
     D.eval()
     x, y = torch.randn(3, 1, 16, 16), torch.tensor([0, 4, 9])
     h = D.features(x)
     expected = D.head(h).reshape(-1) + (D.embed(y) * h).sum(dim=1)
     torch.testing.assert_close(D(x, y), expected)
+    scores, features = D.score_and_features(x, y)  # what acgan's step calls: the same, in one pass
+    torch.testing.assert_close(scores, expected)
+    torch.testing.assert_close(features, h)
+    assert SPECS[name].label_free_features and not SPECS["cdcgan"].label_free_features

@@ -126,3 +126,25 @@ def test_a_step_the_counter_cannot_see_under_a_flop_budget_ends_with_the_reason(
         with ledger.real_batches(iter([torch.zeros(1)] * 3)) as batches:
             next(batches)
             ledger.step_done({"d_loss": torch.tensor(0.0)})
+
+
+@pytest.mark.parametrize("groups", [1, 8])
+def test_a_grouped_convolution_counts_as_its_groups_run_one_by_one(groups):
+    """Checked against torch's own count of the same convolutions run ungrouped, group by group
+    (torch's backward formula alone counts a grouped weight gradient `groups` times over)."""
+    import torch.nn.functional as F
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from ganbench.threads import flop_counter
+
+    c, o, side = 6, 5, 9
+    x = torch.randn(1, groups * c, side, side, requires_grad=True)
+    w = torch.randn(groups * o, c, 3, 3, requires_grad=True)
+    with flop_counter() as grouped:
+        F.conv2d(x, w, padding=1, groups=groups).sum().backward()
+    xs = x.detach().reshape(groups, 1, c, side, side).requires_grad_()
+    ws = w.detach().reshape(groups, o, c, 3, 3).requires_grad_()
+    with FlopCounterMode(display=False) as one_by_one:
+        for i in range(groups):
+            F.conv2d(xs[i], ws[i], padding=1).sum().backward()
+    assert grouped.get_total_flops() == one_by_one.get_total_flops()

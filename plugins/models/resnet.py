@@ -14,7 +14,8 @@ dis_models/snresnet_32.py and the resblocks.py beside each):
   side (identity shortcut); ReLU and a sum over positions are the features, a linear layer
   without bias (as in the code) the head.
 
-Sides: 32 px is Table 4. 48 px starts G at 6x6 as the STL-10 model does (Table 5) but keeps
+Sides: 32 px is Table 4. 16 px (digits as ganbench holds them) drops one block from each network
+of Table 4: G's two up-sampling blocks from 4x4, D's optimised block alone down to 8x8. 48 px starts G at 6x6 as the STL-10 model does (Table 5) but keeps
 Table 4's constant widths, and D is Table 4's, so its last blocks run at 12x12 (Table 5's D
 instead widens from 64 to 1024 channels over five blocks). 64 px adds one block to each
 network. In every layout D's down-sampling undoes all of G's up-sampling but the last, so D's
@@ -50,8 +51,8 @@ HPARAMS = HParams(z_dim=128, batch_size=64, optimizer="adam", lr_g=2e-4, lr_d=2e
 
 G_WIDTH = 256  # Table 4: "ResBlock up 256"
 D_WIDTH = 128  # Table 4: "ResBlock down 128"
-#: Image side -> G's start side: CIFAR-10's 4x4 (Table 4), STL-10's 6x6 (Table 5), 4x4 for 64 px.
-START = {32: 4, 48: 6, 64: 4}
+#: Image side -> G's start side: CIFAR-10's 4x4 (Table 4), STL-10's 6x6 (Table 5), 4x4 for 16 and 64 px.
+START = {16: 4, 32: 4, 48: 6, 64: 4}
 SIDE_BLOCKS = 2  # D's blocks that keep the side, after the down-sampling ones (Table 4)
 RESIDUAL_GAIN = math.sqrt(2)  # the code's GlorotUniform(sqrt(2)) inside the blocks: a ReLU precedes each conv
 
@@ -206,7 +207,7 @@ class ResNetSpec(ModelSpec):
         if shape.kind != "image":
             return super().supports(shape)
         if shape.size not in START:
-            return f"{self.name} builds image sides of {_sides()} px (SNGAN's CIFAR-10 and STL-10 layouts, and 64), not {shape.size}"
+            return f"{self.name} builds image sides of {_sides()} px (SNGAN's CIFAR-10 and STL-10 layouts, 16 and 64), not {shape.size}"
         if shape.channels not in self.channels:
             return f"{self.name} builds images with {self.channels} channels, not {shape.channels}"
         return None
@@ -228,6 +229,6 @@ def spec() -> ModelSpec:
         search_space=spaces.ADAM,
         data_kinds=("image",),
         # The smallest and largest side; 48 between them is built too (ResNetSpec.supports).
-        image_sizes=(32, 64),
+        image_sizes=(16, 64),
         channels=(1, 3),
     )

@@ -131,20 +131,26 @@ def test_initialisation_is_the_codes_glorot_uniform():
 
 
 def test_sizes_it_cannot_build_are_refused_with_the_reason():
-    for side in (16, 28, 40, 128):
+    for side in (8, 28, 40, 128):
         reason = SPEC.supports(DataShape("image", (3, side, side)))
-        assert reason and "32, 48, 64 px" in reason and str(side) in reason
+        assert reason and "16, 32, 48, 64 px" in reason and str(side) in reason
     assert "image" in SPEC.supports(DataShape("vector", (2,)))
     assert "channels" in SPEC.supports(DataShape("image", (2, 32, 32)))
-    with pytest.raises(ValueError, match="32, 48, 64"):
-        resnet.generator(DataShape("image", (1, 16, 16)), HP)
+    with pytest.raises(ValueError, match="16, 32, 48, 64"):
+        resnet.generator(DataShape("image", (1, 28, 28)), HP)
     with pytest.raises(ValueError, match="at least 1"):
         resnet.critic(DataShape("image", (1, 32, 32)), HP.replace(model_params={"d_width": 0}))
 
 
-def test_the_grid_skips_digits_at_its_own_16_px_with_that_reason(ganbench_plugins):
-    result = ganbench_plugins.run("resnet", "hinge", dataset="digits")
-    assert result.status == "skipped" and "32, 48, 64 px" in result.reason and "16" in result.reason
+def test_at_16_px_g_has_two_up_blocks_and_d_runs_its_last_blocks_at_8x8():
+    shape = DataShape("image", (1, 16, 16))
+    G, D = resnet.generator(shape, HP), resnet.critic(shape, HP)
+    assert len(G.blocks) == 2 and G.start == 4
+    trunk = list(D.features)
+    assert isinstance(trunk[0], resnet.FirstBlock) and len(trunk) == 1 + resnet.SIDE_BLOCKS + 1  # + SumPool
+    h = torch.nn.Sequential(*trunk[:-1])(torch.randn(2, 1, 16, 16))
+    assert h.shape[-2:] == (8, 8)
+    assert G(torch.randn(2, HP.z_dim)).shape == (2, 1, 16, 16) and D(torch.randn(2, 1, 16, 16)).shape == (2,)
 
 
 def test_gradients_reach_every_parameter():

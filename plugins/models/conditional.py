@@ -21,6 +21,7 @@ fake labels from the real class frequencies).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -156,40 +157,37 @@ MIRZA = "Mirza & Osindero 2014, Conditional generative adversarial nets, arXiv:1
 
 
 def specs() -> list[ModelSpec]:
+    cdcgan = ModelSpec(
+        name="cdcgan",
+        description="conditional DCGAN: class embedding beside z in G, one-hot class planes beside x in D",
+        source=f"{MIRZA}, on DCGAN (Radford, Metz & Chintala 2015, arXiv:1511.06434)",
+        generator=cdcgan_generator,
+        critic=cdcgan_critic,
+        hparams=dcgan.HPARAMS.replace(),
+        params={"width": 0},
+        min_steps=300,
+        search_space=spaces.ADAM,
+        data_kinds=("image",),
+        image_sizes=(16, 64),
+        channels=(1, 3),
+        conditional=True,
+    )
+    # cdcgan's record with the projection critic (hparams copied afresh: records never share them)
+    pdcgan = dataclasses.replace(
+        cdcgan,
+        name="pdcgan",
+        description="conditional DCGAN with a projection D (cGAN-PD): class embedding beside z in G, "
+        "<embed(y), features(x)> added to D's score",
+        source="Miyato & Koyama 2018, cGANs with Projection Discriminator, ICLR (arXiv:1802.05637), on "
+        "DCGAN's networks (Radford, Metz & Chintala 2015, arXiv:1511.06434)",
+        critic=pdcgan_critic,
+        hparams=dcgan.HPARAMS.replace(),
+        params={"width": 0},
+        label_free_features=True,  # the label enters at the score: acgan's classifier can read h
+    )
     return [
-        ModelSpec(
-            name="cdcgan",
-            description="conditional DCGAN: class embedding beside z in G, one-hot class planes beside x in D",
-            source=f"{MIRZA}, on DCGAN (Radford, Metz & Chintala 2015, arXiv:1511.06434)",
-            generator=cdcgan_generator,
-            critic=cdcgan_critic,
-            hparams=dcgan.HPARAMS.replace(),
-            params={"width": 0},
-            min_steps=300,
-            search_space=spaces.ADAM,
-            data_kinds=("image",),
-            image_sizes=(16, 64),
-            channels=(1, 3),
-            conditional=True,
-        ),
-        ModelSpec(
-            name="pdcgan",
-            description="conditional DCGAN with a projection D (cGAN-PD): class embedding beside z in G, "
-            "<embed(y), features(x)> added to D's score",
-            source="Miyato & Koyama 2018, cGANs with Projection Discriminator, ICLR (arXiv:1802.05637), on "
-            "DCGAN's networks (Radford, Metz & Chintala 2015, arXiv:1511.06434)",
-            generator=cdcgan_generator,
-            critic=pdcgan_critic,
-            hparams=dcgan.HPARAMS.replace(),
-            params={"width": 0},
-            min_steps=300,
-            search_space=spaces.ADAM,
-            data_kinds=("image",),
-            image_sizes=(16, 64),
-            channels=(1, 3),
-            conditional=True,
-            label_free_features=True,  # the label enters at the score: acgan's classifier can read h
-        ),
+        cdcgan,
+        pdcgan,
         ModelSpec(
             name="cmlp",
             description="conditional MLP GAN: class embedding beside z, one-hot class beside the flattened x",

@@ -9,6 +9,8 @@ data, budget and every other hyper-parameter, so that their tensors stack. Left 
   global RNG, none of which a stacked step can give each member as alone;
 * ``--compile`` (graphs compiled for one member) and fp16 (one gradient scaler would skip every
   member's step when one overflows);
+* a model with its own objective (a VAE) and a loss that classifies D's features (acgan): their
+  steps are not the stacked one;
 * a model or loss that cannot run under ``torch.vmap`` (random numbers drawn inside the forward,
   an operation vmap does not know): found by a one-step trial run of the ensemble in the worker,
   after which its trials train alone and say why;
@@ -34,10 +36,11 @@ import torch
 
 from ganbench import ensemble
 from ganbench.budget import Budget, TrainingClock
+from ganbench.registry import Registry
 from ganbench.threads import choose_threads, flop_counter
 from ganbench.train import train_members
 from ganbench.trial import TrialJob, plan_for, run_members, run_trial, session
-from ganbench.types import TrialResult
+from ganbench.types import OWN_OBJECTIVE, TrialResult
 
 #: the most trials one ensemble stacks: 16 dcgan-32 members fill a large GPU (benchmarks/gpu_check.py)
 MAX_MEMBERS = 16
@@ -102,8 +105,13 @@ class EnsembleResult:
         return "interrupted" if any(r.status == "interrupted" for r in self.results) else "done"
 
 
-def why_alone(job: TrialJob) -> str:
-    """Why ``job`` cannot be stacked with others, in words; '' when it can."""
+def why_alone(job: TrialJob, registry: Registry | None = None) -> str:
+    """Why ``job`` cannot be stacked with others, in words; '' when it can. With the run's registry,
+    a loss that classifies D's features is known too (without it, the worker's trial step finds it)."""
+    if job.loss == OWN_OBJECTIVE:
+        return "a model with its own objective (its step is its own)"
+    if registry is not None and registry.get("losses", job.loss).uses_classes:
+        return f"{job.loss} classifies D's features, outside the stacked forward"
     if job.budget.unit == "seconds":
         return "a time budget (members would share one clock)"
     if job.stabilisers:
@@ -131,7 +139,9 @@ def _numeric_or(value: Any) -> Any:
     return "a number" if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-def group(jobs: list[TrialJob], enabled: bool = True, slots: int = 1) -> list[TrialJob | EnsembleJob]:
+def group(
+    jobs: list[TrialJob], enabled: bool = True, slots: int = 1, registry: Registry | None = None
+) -> list[TrialJob | EnsembleJob]:
     """The run's jobs with those that stack gathered into ensembles, in the order of their first member;
     with fewer units than the executor's ``slots`` (jobs it runs at once), the largest ensembles are
     halved until each slot has one: 8 seeds on a pool of 2 workers train as two ensembles of 4."""
@@ -140,7 +150,7 @@ def group(jobs: list[TrialJob], enabled: bool = True, slots: int = 1) -> list[Tr
     groups: dict[str, list[TrialJob]] = {}
     units: list[Any] = []
     for job in jobs:
-        if why_alone(job):
+        if why_alone(job, registry):
             units.append(job)
             continue
         key = _stacking_key(job)

@@ -9,6 +9,9 @@ one, :class:`LabelledGenerator`: its latents are one coordinate wider, and that 
 the class (through the normal CDF, then the inverse CDF of the class frequencies). The latent
 streams (ganbench.latents) stay what they are, the asked label is a function of the latent, and a
 metric that needs the labels (conditional accuracy) reads them back with ``labels_of``.
+
+A loss that reads class logits (``LossSpec.uses_classes``, ACGAN) gets an auxiliary classifier on
+D's features (:func:`auxiliary_classifier`) and its step's logits as ``classes=`` (:func:`class_logits`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import torch
 from torch import nn
 
 from ganbench.latents import PICTURES, stream_seed
-from ganbench.types import Dataset
+from ganbench.types import ClassLogits, Critic, Dataset, DataShape
 
 
 def class_frequencies(dataset: Dataset) -> torch.Tensor:
@@ -91,3 +94,23 @@ def class_rows(generator: LabelledGenerator, z_dim: int, trial_seed: int, column
     rng = torch.Generator().manual_seed(stream_seed(trial_seed, PICTURES))
     latents = torch.randn(rows * columns, z_dim, generator=rng).to(generator.cumulative.device)
     return generator(generator.asking(latents, torch.arange(rows).repeat_interleave(columns)))
+
+
+def auxiliary_classifier(critic: Critic, shape: DataShape) -> nn.Module:
+    """A linear layer from D's features to the classes' logits, sized by one pass of D's features in
+    eval mode (so no BatchNorm statistic or spectral-norm vector moves before training does); every
+    module's own mode is restored after, a part kept in eval mode on purpose included."""
+    modes = [(module, module.training) for module in critic.modules()]
+    with torch.no_grad():
+        width = critic.eval().features(torch.zeros(2, *shape.shape)).shape[1]
+    for module, training in modes:
+        module.training = training
+    return nn.Linear(width, shape.classes)
+
+
+def class_logits(real_logits, real_labels: tuple, fake_logits, fake_labels: tuple) -> dict[str, ClassLogits]:
+    """The ``classes=`` keyword of a loss that reads class logits (LossSpec.uses_classes), else nothing."""
+    if fake_logits is None:
+        return {}
+    real = real_labels[0] if real_labels else None
+    return {"classes": ClassLogits(real_logits, real, fake_logits, fake_labels[0])}

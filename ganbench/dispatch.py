@@ -43,7 +43,7 @@ def execute(
     by_id = {job.id: job for job in pending}
     # Trials that stack train as one ensemble, in as many ensembles as the executor runs jobs at once.
     slots = getattr(run.executor, "slots", lambda device: 1)(pending[0].device) if pending else 1
-    units = batching.group(pending, run.request.batch, slots)
+    units = batching.group(pending, run.request.batch, slots, run.registry)
     by_unit = {unit.id: unit for unit in units}
     # An ensemble's members share their training seconds: the time split counts them once.
     sharing = {m.id: len(u.members) for u in units if isinstance(u, batching.EnsembleJob) for m in u.members}

@@ -126,6 +126,7 @@ def plan_trials(
 ) -> list[PlannedTrial]:
     """Every (model, loss, stabiliser set, setting, seed), in that order, each checked before anything trains."""
     trials = []
+    own_trained: set[str] = set()  # a model with its own objective: each (hparams, seed) trains once
     for model_choice in map(as_choice, models):
         model = registry.get("models", model_choice.name)
         for index, loss_choice in enumerate(map(as_choice, losses)):
@@ -141,9 +142,24 @@ def plan_trials(
                             planned = check_trial(registry, plan)
                         else:
                             planned = own_objective_trial(plan, first_loss=index == 0)
+                            planned = once_per_setting(planned, own_trained, assignment.label)
                         planned.settings, planned.phase = assignment.label, assignment.phase
                         trials.append(planned)
     return trials
+
+
+def once_per_setting(planned: PlannedTrial, trained: set[str], label: str) -> PlannedTrial:
+    """A setting that changes only a loss's or a stabiliser's parameters (--set hinge.margin=1|2)
+    leaves a model with its own objective as it was: the second such trial is skipped, saying so."""
+    if planned.skip_reason is not None:
+        return planned
+    plan = planned.plan
+    key = f"{plan.model.name} {plan.seed} {sorted(plan.hparams.as_dict().items())}"
+    if key in trained:
+        own = f"{plan.model.name} trains with its own objective"
+        return PlannedTrial(plan, f"{own}: the setting {label or '(none)'} changes only what does not apply to it")
+    trained.add(key)
+    return planned
 
 
 def own_objective_trial(plan: TrialPlan, first_loss: bool) -> PlannedTrial:

@@ -14,15 +14,13 @@ import torch
 from torch import nn
 
 from ganbench.budget import Budget, TrainingClock
-from ganbench.conditioning import class_frequencies, draw_labels
+from ganbench.conditioning import auxiliary_classifier, class_frequencies, class_logits, draw_labels
 from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
 from ganbench.types import (
-    ClassLogits,
     Critic,
     Dataset,
-    DataShape,
     HParams,
     LossSpec,
     Objective,
@@ -184,16 +182,6 @@ def build_setup(plan: TrialPlan, registry: Registry, device: torch.device, fast:
     return setup
 
 
-def auxiliary_classifier(critic: Critic, shape: DataShape) -> nn.Module:
-    """A linear layer from D's features to the classes' logits, sized by one pass of D's features in
-    eval mode (so no BatchNorm statistic or spectral-norm vector moves before training does)."""
-    mode = critic.training
-    with torch.no_grad():
-        width = critic.eval().features(torch.zeros(2, *shape.shape)).shape[1]
-    critic.train(mode)
-    return nn.Linear(width, shape.classes)
-
-
 def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, plan: TrialPlan):
     """torch.compile G and D, or G alone where a stabiliser's penalty needs D's double backward, which
     compiled graphs do not support; returns both and what was compiled, in words, for the trial's notes.
@@ -205,6 +193,12 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
     # time and its graph breaks (ganbench.notes.compile_fallbacks counts them from here).
     torch._dynamo.reset()
     needing = [c.name for c in plan.stabilisers if registry.get("stabilisers", c.name).double_backward]
+    if plan.loss.uses_classes or plan.model.objective is not None:
+        # D is called through its own methods there (score_and_features, a VAE's posterior), which a
+        # compiled wrapper passes to the eager module: say so rather than credit D's speed to compile.
+        why = "its step calls D's own methods, which run eager" if plan.model.objective is None else ""
+        why = why or f"{plan.model.name}'s objective calls its second network's own methods, which run eager"
+        return torch.compile(generator), critic, f"G only, D eager ({why})"
     if needing:
         why = f"{', '.join(needing)} differentiates D's gradient, which compiled graphs cannot"
         return torch.compile(generator), critic, f"G only, D eager ({why})"
@@ -388,14 +382,6 @@ def train_members(
             # (3) Account: budget, throughput window, logs (D(x), D(G(z)) as D saw them), checkpoints.
             ledger.step_done({"d_loss": loss_d, "g_loss": loss_g, "d_real": real_scores, "d_fake": fake_scores_d})
     return ledger.outcomes()
-
-
-def class_logits(real_logits, real_labels: tuple, fake_logits, fake_labels: tuple) -> dict[str, ClassLogits]:
-    """The ``classes=`` keyword of a loss that reads class logits (LossSpec.uses_classes), else nothing."""
-    if fake_logits is None:
-        return {}
-    real = real_labels[0] if real_labels else None
-    return {"classes": ClassLogits(real_logits, real, fake_logits, fake_labels[0])}
 
 
 def own_objective_steps(setup: Setup, ledger: TrainingLedger, real_batches: Iterator, follows_budget: bool) -> None:

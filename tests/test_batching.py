@@ -58,6 +58,18 @@ def test_what_trains_alone(changes, reason):
     assert batching.group(jobs) == jobs
 
 
+def test_a_vae_and_an_acgan_trial_are_never_grouped():
+    from ganbench.registry import registry_for
+
+    builtins = registry_for(PluginOptions(external=False))
+    vae = [job(s, model="vae", loss=OWN_OBJECTIVE) for s in range(2)]
+    acgan = [job(s, model="pdcgan", loss="acgan") for s in range(2)]
+    units = batching.group([*vae, *acgan], slots=1, registry=builtins)
+    assert [u.id for u in units] == [j.id for j in [*vae, *acgan]]  # four trials, no ensemble
+    assert "own objective" in batching.why_alone(vae[0])
+    assert "acgan classifies D's features" in batching.why_alone(acgan[0], builtins)
+
+
 def test_an_ensemble_holds_at_most_max_members(monkeypatch):
     monkeypatch.setattr(batching, "MAX_MEMBERS", 2)
     units = batching.group([job(seed) for seed in range(5)])

@@ -293,6 +293,23 @@ def test_compiled_graphs_cannot_double_backward_so_gp_compiles_g_alone(fast_comp
     assert plain.status == "done" and any(n.startswith("compiled: G and D;") for n in plain.notes)
 
 
+@pytest.mark.parametrize("model, loss", [("pdcgan", "acgan"), ("vae", "ns")])
+def test_a_step_that_calls_ds_own_methods_compiles_g_alone_and_says_so(fast_compile, model, loss):
+    import torch
+
+    from ganbench.registry import load_registry
+    from ganbench.train import compile_modules
+    from ganbench.types import DataShape, TrialPlan
+
+    registry = load_registry(external=False)
+    spec = registry.get("models", model)
+    shape = DataShape("image", (1, 16, 16), classes=10)
+    plan = TrialPlan(spec, registry.get("losses", loss), (), 0, spec.hparams, shape)
+    G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+    _, critic, compiled = compile_modules(G, D, registry, plan)
+    assert critic is D and compiled.startswith("G only, D eager") and "own methods" in compiled
+
+
 def test_a_compiled_generator_is_saved_under_its_own_keys(fast_compile):
     import io
 

@@ -43,8 +43,9 @@ class LogContext:
 class TrialLogger:
     """One trial's logger; every method is optional. ``seconds`` are training seconds (evaluation excluded).
 
-    ``logged``: losses and D's mean scores (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``) every 10
-    steps, handed over at each checkpoint and at the end, while the training clock is paused. ``checkpoint``: the metrics and the sample grid (PNG bytes) at one checkpoint. ``finished``:
+    ``logged``: losses and D's mean scores (``d_loss``, ``g_loss``, ``d_real``, ``d_fake``; for a model
+    with its own objective, the terms its step returns, e.g. a VAE's ``loss``, ``reconstruction``,
+    ``kl``) every 10 steps, handed over at each checkpoint and at the end, while the training clock is paused. ``checkpoint``: the metrics and the sample grid (PNG bytes) at one checkpoint. ``finished``:
     the status ('done', 'diverged', 'oom', 'error', 'timeout', 'interrupted'), the summary (steps,
     seconds, steps/s, last metrics by column) and every scalar the trial recorded, which includes the
     stabilisers' own values (ADA's p) that ``logged`` does not carry.

@@ -16,7 +16,7 @@ each class term is a cross-entropy over the logits, weighted by ``weight`` (the 
 
 so D learns to classify real and generated samples alike, and G to make samples of the class it
 was asked for. It needs a class-conditional G and a critic whose features read the image alone
-(``ModelSpec.label_free_features``: ``biggan``'s projection D); other models are skipped with the
+(``ModelSpec.label_free_features``: the projection critics of ``pdcgan`` and ``biggan``); other models are skipped with the
 reason. One-sided label smoothing (``real_target=``) applies to the source term.
 """
 

@@ -64,7 +64,8 @@ def negative_elbo(decoder: nn.Module, encoder: Encoder, x: torch.Tensor, *labels
     reconstructed = decoder(z)
     squared = (x - reconstructed).pow(2).flatten(1)
     # The decoder's maximum-likelihood variance for this batch (Rybkin et al. 2021), one for all pixels.
-    log_sigma2 = torch.log(squared.mean()).clamp(min=MIN_LOG_VARIANCE)
+    # Floored before the log: a clamp after it would pass log's 0/0 gradient at an exact reconstruction.
+    log_sigma2 = squared.mean().clamp_min(math.exp(MIN_LOG_VARIANCE)).log()
     nll = 0.5 * (squared / log_sigma2.exp() + log_sigma2 + LOG_2PI).sum(1)
     kl = 0.5 * (mean.pow(2) + log_variance.exp() - 1 - log_variance).sum(1)
     return {"loss": (nll + kl).mean(), "reconstruction": nll.mean(), "kl": kl.mean()}

@@ -89,8 +89,12 @@ def test_the_decoder_sigma_is_the_likelihoods_optimum():
 def test_a_perfect_reconstruction_keeps_a_finite_loss():
     x = torch.zeros(4, *SHAPE.shape)
     _, encoder = networks()
-    exact = lambda z: x + 0 * z.sum()  # noqa: E731 - a decoder that reconstructs every image exactly
+    offset = torch.zeros((), requires_grad=True)
+    exact = lambda z: x + offset + 0 * z.sum()  # noqa: E731 - a decoder that reconstructs every image exactly
     terms = vae.negative_elbo(exact, encoder, x)
+    terms["loss"].backward()
+    assert torch.isfinite(offset.grad)  # and a finite gradient, not log's 0/0
+    assert all(torch.isfinite(p.grad).all() for p in encoder.parameters() if p.grad is not None)
     # sigma^2 is floored at e^-12, so each of the 256 pixels costs 0.5 (-12 + log 2 pi) nats, not -inf.
     expected = 0.5 * (vae.MIN_LOG_VARIANCE + vae.LOG_2PI) * 256
     assert terms["reconstruction"].item() == pytest.approx(expected, rel=1e-5)
@@ -110,6 +114,19 @@ def test_the_grid_trains_it_once_under_the_first_loss_and_says_why_the_rest_are_
         "vae trains with its own objective (negative ELBO): it trains once, not once per loss "
         "(its row is under the first loss named)",
     }
+
+
+def test_a_setting_of_the_loss_alone_does_not_train_it_twice(builtins):
+    from ganbench.runner import grid_points
+    from ganbench.settings import parse_setting
+
+    points = grid_points([parse_setting("hinge.margin=1|2"), parse_setting("lr=1e-3|1e-4")])
+    planned = plan_trials(builtins, SHAPE, ["vae"], ["hinge"], [()], [0], points)
+    trained = [p for p in planned if p.skip_reason is None]
+    assert len(planned) == 4 and len(trained) == 2  # one per learning rate, not per margin
+    assert {p.plan.hparams.lr_g for p in trained} == {1e-3, 1e-4}
+    [again, *_] = [p for p in planned if p.skip_reason]
+    assert "changes only what does not apply to it" in again.skip_reason
 
 
 def test_tuning_searches_the_models_space_once_not_per_loss_or_stabiliser(builtins):

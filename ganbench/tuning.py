@@ -25,7 +25,7 @@ from ganbench.registry import Registry
 from ganbench.search import configurations
 from ganbench.settings import SHORTHANDS, Assignment
 from ganbench.store import Store
-from ganbench.types import DataShape, StabiliserChoice
+from ganbench.types import OWN_OBJECTIVE, DataShape, StabiliserChoice
 
 SELECTION_SEED = 0  # every tuning trial's seed; the final trials use 1..S, never this one
 REAL_PART = "real_part"  # the metric option naming the part of the real data a metric scores against
@@ -46,10 +46,12 @@ class Variant:
     base: Assignment
     space: dict[str, Any]
     configs: list[dict[str, Any]] = field(default_factory=list)
+    own_objective: bool = False  # its model trains with its own objective: its trials' loss reads so
 
     @property
     def name(self) -> str:
-        parts = [str(self.model), str(self.loss), "+".join(map(str, self.stabilisers)) or "none"]
+        loss = OWN_OBJECTIVE if self.own_objective else str(self.loss)
+        parts = [str(self.model), loss, "+".join(map(str, self.stabilisers)) or "none"]
         return "/".join(parts) + (f" ({self.base.label})" if self.base.label else "")
 
     def assignment(self, index: int, phase: str, label: str) -> Assignment:
@@ -104,7 +106,7 @@ class Tuning:
                         continue  # it trains once, with no loss and no stabiliser (grid.own_objective_trial)
                     for point in points:
                         space = variant_space(registry, model, loss, choices, fixed)
-                        variant = Variant(model, loss, choices, point, space)
+                        variant = Variant(model, loss, choices, point, space, own_objective=own_objective)
                         variant.configs = configurations(space, request.tune, request.tune_seed)
                         variants.append(variant)
         return cls(request.tune, request.tune_seed, request.seeds, request.select, variants)

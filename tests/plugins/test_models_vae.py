@@ -11,6 +11,7 @@ from ganbench.cli import main
 from ganbench.grid import plan_trials, stabiliser_sets
 from ganbench.plugins import PluginOptions
 from ganbench.registry import registry_for
+from ganbench.settings import Assignment
 from ganbench.testing import assert_trial_ok
 from ganbench.tuning import Tuning
 from ganbench.types import OWN_OBJECTIVE, DataShape, ModelSpec, Objective, StabiliserChoice
@@ -133,9 +134,10 @@ def test_tuning_searches_the_models_space_once_not_per_loss_or_stabiliser(builti
     request = SimpleNamespace(tune=3, tune_seed=0, seeds=1, select=None, settings=[])
     models = [StabiliserChoice("vae")]
     losses = [StabiliserChoice("hinge"), StabiliserChoice("ns")]
-    tuning = Tuning.plan(request, builtins, models, losses, stabiliser_sets(builtins, ["none", "gp"]), [None])
+    tuning = Tuning.plan(request, builtins, models, losses, stabiliser_sets(builtins, ["none", "gp"]), [Assignment()])
     [variant] = tuning.variants
     assert variant.loss.name == "hinge" and variant.stabilisers == ()
+    assert variant.name == "vae/own-objective/none"  # as its trials' rows name it
     assert set(variant.space) == {"lr", "beta1"}  # no hinge.margin: the loss never trains it
     assert len(variant.configs) == 3
 

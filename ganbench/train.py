@@ -96,6 +96,13 @@ class Setup:
         """A progress-aware model (progressive growing): one that reads the share of the budget spent."""
         return bool(self._progress_listeners())
 
+    @property
+    def real_view(self) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """D's ``real_view``, if it has one: what each real batch becomes before D (progressive growing
+        fades the real images in with a new resolution). In an ensemble, one member's: they share the budget."""
+        critic = self.members[0].critic if self.members else self.critic
+        return getattr(getattr(critic, "_orig_mod", critic), "real_view", None)
+
     def tell_progress(self, progress: float) -> None:
         for told in self._progress_listeners():
             told(progress)
@@ -325,7 +332,7 @@ def train_members(
         on_first_step=on_first_step, stabiliser_scalars=stabiliser_scalars, members=len(setup.seeds),
     )  # fmt: skip
     # Real batches: drawn by index for data in memory, decoded ahead by DataLoader workers for streamed data.
-    follows_budget = setup.follows_budget  # decided once: the step of every other model pays nothing for it
+    follows_budget, view_real = setup.follows_budget, setup.real_view  # decided once: other models pay nothing
     with ledger.real_batches(draws.real_batches(data, batch)) as real_batches:
         if setup.objective is not None:
             own_objective_steps(setup, ledger, real_batches, follows_budget)
@@ -339,7 +346,7 @@ def train_members(
             for update in range(hp.n_critic):
                 with setup.autocast():
                     drawn, real_labels = next(real_batches)  # as the data holds it; real: as D sees it
-                    real = critic_view(drawn, progress)
+                    real = critic_view(drawn if view_real is None else view_real(drawn), progress)
                     kept, fake_labels = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
                     fake = kept.detach()
                     (real_scores, real_logits), (fake_scores_d, fake_logits) = (

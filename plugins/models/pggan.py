@@ -13,7 +13,9 @@ paper's stabilise and fade phases.
 Every layer exists from the start (the optimisers and a batched ensemble see fixed parameters):
 below full resolution G's image is made at the current side and scaled up by nearest neighbours,
 and D averages its input down to that side first, which undoes the scaling exactly, so real and
-fake images meet D at the current resolution. What the paper's networks hold, at a small width:
+fake images meet D at the current resolution. While a resolution fades in, the real images fade
+with it (``GrowingCritic.real_view``, which the training step calls on every real batch): blended
+from the side below to the current one by the same alpha as G's output, as the paper does. What the paper's networks hold, at a small width:
 
 * G: pixel norm of z, a 4x4 map (dense layer, then a 3x3 conv), then per resolution nearest x2
   and two 3x3 convs, LeakyReLU(0.2) and pixel norm after each; a 1x1 "toRGB" per resolution,
@@ -188,6 +190,20 @@ class Features(nn.Module):
 class GrowingCritic(Critic):
     def set_progress(self, progress: float) -> None:
         self.features.set_progress(progress)
+
+    def real_view(self, x: torch.Tensor) -> torch.Tensor:
+        """The real images as the paper shows them to D while a resolution fades in: at the current side,
+        blended from the side below (scaled back up) to the current one by the fade's alpha, as G's
+        output is (the code's process_reals); at full size, by nearest neighbours, so D and every
+        stabiliser see real and fake batches of one shape."""
+        _, alpha = self.features.schedule.position()
+        if alpha == 0:
+            return x  # D averages it down to the current side itself
+        side = self.features.schedule.side()
+        current = F.adaptive_avg_pool2d(x, side) if x.shape[-1] > side else x
+        below = F.interpolate(F.avg_pool2d(current, 2), scale_factor=2, mode="nearest")
+        faded = torch.lerp(below, current, alpha)
+        return F.interpolate(faded, size=x.shape[-1], mode="nearest") if side < x.shape[-1] else faded
 
 
 def generator(shape: DataShape, hp: HParams) -> nn.Module:

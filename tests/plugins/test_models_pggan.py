@@ -63,6 +63,41 @@ def test_a_fade_starts_where_the_smaller_resolution_was():
     torch.testing.assert_close(G(z), steady, atol=1e-3, rtol=0)
 
 
+def test_real_images_fade_in_with_the_new_resolution_as_gs_do():
+    _, D = built(32)
+    x = torch.rand(4, 1, 32, 32) * 2 - 1
+    D.set_progress(0.1)  # 8x8 of 32, steady: reals pass as they are (D averages them down itself)
+    assert D.features.schedule.position()[1] == 0 and D.real_view(x) is x
+    D.set_progress(0.2)  # 16x16 fading in over 8x8
+    _, alpha = D.features.schedule.position()
+    assert 0 < alpha < 1 and D.features.schedule.side() == 16
+    # The paper's blend, written out: 16x16 reals, and the same through 8x8, mixed by alpha.
+    at_16 = x.reshape(4, 1, 16, 2, 16, 2).mean(dim=(3, 5))
+    at_8 = x.reshape(4, 1, 8, 4, 8, 4).mean(dim=(3, 5)).repeat_interleave(2, 2).repeat_interleave(2, 3)
+    expected = (1 - alpha) * at_8 + alpha * at_16
+    view = D.real_view(x)
+    assert view.shape == x.shape  # full size, as G's images are
+    torch.testing.assert_close(F.avg_pool2d(view, 2), expected, atol=1e-6, rtol=0)
+    D.set_progress(1.0)
+    assert D.real_view(x) is x  # full-grown: nothing to fade
+
+
+def test_the_training_step_shows_d_the_faded_real_batches():
+    registry = load_registry(external=False)
+    data = Dataset("noise", torch.rand(64, 1, 16, 16) * 2 - 1)
+    spec = registry.get("models", "pggan")
+    hp = spec.hparams.replace(z_dim=8, batch_size=8, model_params={"width": 8})
+    setup = build_setup(
+        TrialPlan(spec, registry.get("losses", "ns"), (), 0, hp, data.shape), registry, torch.device("cpu")
+    )
+    viewed = []
+    view = setup.critic.real_view
+    setup.critic.real_view = lambda x: viewed.append(x.shape) or view(x)
+    train_members(setup, data, Budget("steps", 3), TrainingClock(torch.device("cpu")), checkpoints=0,
+                  on_checkpoint=lambda index, usage: None)  # fmt: skip
+    assert viewed == [(8, 1, 16, 16)] * 3  # every real batch, once a step, none of G's
+
+
 def test_minibatch_stddev_is_the_mean_feature_std_within_groups():
     x = torch.randn(8, 3, 2, 2)
     out = pggan.minibatch_stddev(x, group=4)

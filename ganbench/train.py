@@ -18,16 +18,7 @@ from ganbench.conditioning import auxiliary_classifier, class_frequencies, class
 from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
-from ganbench.types import (
-    Critic,
-    Dataset,
-    HParams,
-    LossSpec,
-    Objective,
-    Stabiliser,
-    TrialPlan,
-    Usage,
-)
+from ganbench.types import Critic, Dataset, HParams, LossSpec, Objective, Stabiliser, TrialPlan, Usage
 
 __all__ = ["Diverged", "Draws", "FastPaths", "Setup", "TrainingOutcome", "build_setup", "train", "train_members"]
 
@@ -203,8 +194,8 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
     if plan.loss.uses_classes or plan.model.objective is not None:
         # D is called through its own methods there (score_and_features, a VAE's posterior), which a
         # compiled wrapper passes to the eager module: say so rather than credit D's speed to compile.
-        why = "its step calls D's own methods, which run eager" if plan.model.objective is None else ""
-        why = why or f"{plan.model.name}'s objective calls its second network's own methods, which run eager"
+        caller = "its step" if plan.model.objective is None else f"{plan.model.name}'s objective"
+        why = f"{caller} calls D's own methods, which run eager"
         return torch.compile(generator), critic, f"G only, D eager ({why})"
     if needing:
         why = f"{', '.join(needing)} differentiates D's gradient, which compiled graphs cannot"

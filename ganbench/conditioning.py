@@ -1,8 +1,11 @@
 """Class-conditional trials: which labels G is asked for, in training and when it is evaluated.
 
 A conditional model (``ModelSpec.conditional``) trains on labelled data: its real batches come with
-their labels, and each fake batch asks for labels drawn from the real class frequencies, from the
-trial's own random stream (so an unconditional trial's draws are as they always were).
+their labels, and each fake batch asks for the labels of the real batch it is judged beside. Those
+follow the class frequencies (the real batches are drawn from the data), and pairing them gives a
+stabiliser that mixes or compares a real and a fake row (a gradient penalty's interpolates,
+consistency terms, feature matching) one class per row: the stabilisers call :class:`CriticGiven`
+and :class:`GeneratorGiven`, D and G with the step's labels bound.
 
 Outside training, metrics, pictures and ``ganbench sample`` see a conditional G as an unconditional
 one, :class:`LabelledGenerator`: its latents are one coordinate wider, and that last coordinate names
@@ -32,12 +35,6 @@ def class_frequencies(dataset: Dataset) -> torch.Tensor:
     classes = dataset.shape.classes
     counts = torch.bincount(dataset.labels.reshape(-1).cpu(), minlength=classes)[:classes]
     return counts.to(torch.float64) / counts.sum()
-
-
-def draw_labels(frequencies: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    """n class indices drawn from ``frequencies`` with ``generator`` (on its device)."""
-    weights = frequencies.to(device=generator.device, dtype=torch.float32)
-    return torch.multinomial(weights, n, replacement=True, generator=generator)
 
 
 class LabelledGenerator(nn.Module):
@@ -114,3 +111,39 @@ def class_logits(real_logits, real_labels: tuple, fake_logits, fake_labels: tupl
         return {}
     real = real_labels[0] if real_labels else None
     return {"classes": ClassLogits(real_logits, real, fake_logits, fake_labels[0])}
+
+
+class _FeaturesGiven(nn.Module):
+    def __init__(self, critic: Critic, labels: tuple[torch.Tensor, ...]):
+        super().__init__()
+        self.critic, self.labels = critic, labels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.critic.score_and_features(x, *self.labels)[1]
+
+
+class CriticGiven(Critic):
+    """A conditional D with one step's labels bound, as stabilisers call it: ``critic(x)`` is
+    ``D(x, y)`` and ``critic.features(x)`` the features D computes for ``(x, y)``, row i of x read as
+    a sample of class ``y[i]``. It holds D's own modules, so D's parameters are its parameters."""
+
+    def __init__(self, critic: Critic, labels: tuple[torch.Tensor, ...]):
+        super().__init__(_FeaturesGiven(critic, labels), critic.head)
+        self.critic, self.labels = critic, labels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.critic(x, *self.labels)
+
+    def constrain(self) -> None:
+        self.critic.constrain()
+
+
+class GeneratorGiven(nn.Module):
+    """A conditional G with one step's labels bound: ``generator(z)`` is ``G(z, y)``."""
+
+    def __init__(self, generator: nn.Module, labels: tuple[torch.Tensor, ...]):
+        super().__init__()
+        self.generator, self.labels = generator, labels
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z, *self.labels)

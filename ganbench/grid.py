@@ -196,9 +196,6 @@ def check_trial(registry: Registry, plan: TrialPlan) -> PlannedTrial:
     reason = plan.model.supports(plan.data_shape) or plan.model.incompatible_losses.get(plan.loss.name)
     if reason is None and plan.loss.uses_classes:
         reason = classifier_reason(plan)
-    if reason is None and plan.model.conditional and plan.stabilisers:
-        # Stabilisers call D (penalties, wrappers, feature matching) without the samples' labels.
-        reason = f"{plan.model.name} is class-conditional, and stabilisers do not yet pass D the labels"
     provides = set(plan.model.provides)
     if reason is None:
         for choice in plan.stabilisers:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ganbench.budget import Budget, TrainingClock
-from ganbench.conditioning import auxiliary_classifier, class_frequencies, class_logits, draw_labels
+from ganbench.conditioning import CriticGiven, GeneratorGiven, auxiliary_classifier, class_logits
 from ganbench.ema import GeneratorAverage
 from ganbench.ledger import Diverged, TrainingLedger, TrainingOutcome
 from ganbench.registry import Registry
@@ -204,32 +204,26 @@ def compile_modules(generator: nn.Module, critic: Critic, registry: Registry, pl
 
 
 class Draws:
-    """A trial's random draws, real batches, latents and (conditional) labels, from its own generator
-    seeded by its seed.
+    """A trial's random draws, real batches and latents, from its own generator seeded by its seed.
 
     Labels travel as the extra arguments of G and D: ``()`` for an unconditional trial, ``(y,)`` for a
-    conditional one, whose real batches bring their labels and whose fakes ask for labels drawn from
-    the real class frequencies. An ensemble's members each draw from their own generator, in the
-    order they would alone, and their draws are concatenated member by member (the order the stacked
+    conditional one, whose real batches bring their labels (and whose fakes ask for the same, see
+    ganbench.conditioning). An ensemble's members each draw from their own generator, in the order
+    they would alone, and their draws are concatenated member by member (the order the stacked
     modules expect).
     """
 
-    def __init__(self, seeds: list[int], device: torch.device, frequencies: torch.Tensor | None = None):
-        self.device, self.frequencies = device, frequencies
+    def __init__(self, seeds: list[int], device: torch.device, labelled: bool = False):
+        self.device, self.labelled = device, labelled
         self.generators = [torch.Generator(device).manual_seed(seed) for seed in seeds]
 
     def latents(self, batch: int, z_dim: int) -> torch.Tensor:
         drawn = [torch.randn(batch, z_dim, device=self.device, generator=g) for g in self.generators]
         return drawn[0] if len(drawn) == 1 else torch.cat(drawn)
 
-    def labels(self, batch: int) -> tuple[torch.Tensor, ...]:
-        if self.frequencies is None:
-            return ()
-        return (torch.cat([draw_labels(self.frequencies, batch, g) for g in self.generators]),)
-
     def real_batches(self, data: Dataset, batch: int) -> Iterator[tuple[torch.Tensor, tuple[torch.Tensor, ...]]]:
         """(samples, labels as extra arguments) for every D update."""
-        if self.frequencies is None:
+        if not self.labelled:
             streams = [_as_arguments(data.batches(batch, g), labelled=False) for g in self.generators]
         else:
             streams = [_as_arguments(data.labelled_batches(batch, g), labelled=True) for g in self.generators]
@@ -283,8 +277,8 @@ def train_members(
     for each trial trained (the members of a batched ensemble: ``on_log``'s last argument names one)."""
     G, D, loss, stabilisers, hp = setup.generator, setup.critic, setup.loss, setup.stabilisers, setup.hparams
     device = next(G.parameters()).device
-    # Data, latents and a conditional trial's labels; stabilisers use the global RNG.
-    draws = Draws(setup.seeds, device, class_frequencies(data) if setup.conditional else None)
+    # Data and latents (a conditional trial's labels come with its real batches); stabilisers use the global RNG.
+    draws = Draws(setup.seeds, device, labelled=setup.conditional)
     targets = [t for t in (s.real_target() for s in stabilisers) if t is not None]
     label = {"real_target": targets[0]} if targets and loss.uses_labels else {}
     params = setup.loss_params
@@ -295,12 +289,15 @@ def train_members(
             x = stabiliser.critic_input(x, progress)
         return x
 
-    def fakes(progress: float, for_g: bool) -> tuple[torch.Tensor, tuple]:
-        """G's samples as D sees them, from fresh latents, and the labels G was asked for (``()`` unless
-        conditional); with G's graph only when G's update will use them."""
-        z, asked = draws.latents(batch, hp.z_dim), draws.labels(batch)
+    def fakes(progress: float, for_g: bool, labels: tuple) -> torch.Tensor:
+        """G's samples as D sees them, from fresh latents, asking for ``labels`` (a conditional trial's:
+        the real batch's); with G's graph only when G's update will use them."""
         with torch.set_grad_enabled(for_g):
-            return critic_view(G(z, *asked), progress), asked
+            return critic_view(G(draws.latents(batch, hp.z_dim), *labels), progress)
+
+    def given(labels: tuple) -> tuple[nn.Module, Critic]:
+        """G and D as the stabilisers call them: with a conditional trial's labels bound."""
+        return (GeneratorGiven(G, labels), CriticGiven(D, labels)) if labels and stabilisers else (G, D)
 
     def judged(x: torch.Tensor, labels: tuple) -> tuple[torch.Tensor, torch.Tensor | None]:
         """D's scores, and for a loss that reads class logits (acgan) its classifier's, from one pass."""
@@ -309,9 +306,9 @@ def train_members(
         scores, features = D.score_and_features(x, *labels)
         return scores, D.classifier(features)
 
-    def adversarial_g_loss(x: torch.Tensor, real_scores: torch.Tensor | None, progress: float) -> torch.Tensor:
+    def adversarial_g_loss(x: torch.Tensor, real_scores, progress: float, labels: tuple) -> torch.Tensor:
         """G's loss on samples ``x`` as D sees them: what a stabiliser's g_penalty may ask of G (MRGAN)."""
-        return loss.g_loss(D(critic_view(x, progress)), real_scores, **params)
+        return loss.g_loss(D(critic_view(x, progress), *labels), real_scores, **params)
 
     def stabiliser_scalars() -> dict[str, float]:
         return {name: value for stabiliser in stabilisers for name, value in stabiliser.scalars().items()}
@@ -336,18 +333,22 @@ def train_members(
             # (1) Update D, n_critic times: minimise the loss's D term plus every stabiliser penalty.
             for update in range(hp.n_critic):
                 with setup.autocast():
-                    drawn, real_labels = next(real_batches)  # as the data holds it; real: as D sees it
+                    drawn, labels = next(real_batches)  # as the data holds it; real: as D sees it
                     real = critic_view(drawn if view_real is None else view_real(drawn), progress)
-                    kept, fake_labels = fakes(progress, for_g=hp.reuse_fake and update == hp.n_critic - 1)
+                    kept = fakes(progress, hp.reuse_fake and update == hp.n_critic - 1, labels)
                     fake = kept.detach()
                     (real_scores, real_logits), (fake_scores_d, fake_logits) = (
-                        judged(real, real_labels),
-                        judged(fake, fake_labels),
+                        judged(real, labels),
+                        judged(fake, labels),
                     )
-                    classes = class_logits(real_logits, real_labels, fake_logits, fake_labels)
+                    classes = class_logits(real_logits, labels, fake_logits, labels)
                     loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params, **classes)
+                    _, critic_given = given(labels)
                     for stabiliser in stabilisers:
-                        penalties = stabiliser.d_penalty(D, real, fake), stabiliser.d_scores(real_scores, fake_scores_d)
+                        penalties = (
+                            stabiliser.d_penalty(critic_given, real, fake),
+                            stabiliser.d_scores(real_scores, fake_scores_d),
+                        )
                         for penalty in penalties:
                             if penalty is not None:
                                 loss_d = loss_d + penalty
@@ -358,17 +359,18 @@ def train_members(
 
             # (2) Update G once: minimise the loss's G term, as the stabilisers amend it.
             with setup.autocast():
-                fake, fake_labels = (kept, fake_labels) if hp.reuse_fake else fakes(progress, for_g=True)
-                fake_scores, fake_logits = judged(fake, fake_labels)
+                fake = kept if hp.reuse_fake else fakes(progress, True, labels)  # the last real batch's labels
+                fake_scores, fake_logits = judged(fake, labels)
                 with torch.no_grad():
-                    real_for_g = D(real, *real_labels) if loss.g_uses_real else None
-                loss_g = loss.g_loss(
-                    fake_scores, real_for_g, **params, **class_logits(None, (), fake_logits, fake_labels)
+                    real_for_g = D(real, *labels) if loss.g_uses_real else None
+                loss_g = loss.g_loss(fake_scores, real_for_g, **params, **class_logits(None, (), fake_logits, labels))
+                g_loss_on = functools.partial(
+                    adversarial_g_loss, real_scores=real_for_g, progress=progress, labels=labels
                 )
-                g_loss_on = functools.partial(adversarial_g_loss, real_scores=real_for_g, progress=progress)
+                generator_given, critic_given = given(labels)
                 for stabiliser in stabilisers:
-                    loss_g = stabiliser.g_loss(D, real, fake, loss_g)
-                    penalty = stabiliser.g_penalty(G, drawn, g_loss_on)
+                    loss_g = stabiliser.g_loss(critic_given, real, fake, loss_g)
+                    penalty = stabiliser.g_penalty(generator_given, drawn, g_loss_on)
                     if penalty is not None:
                         loss_g = loss_g + penalty
             optimiser_step(setup.opt_g, loss_g, setup.scaler_g, setup.opt_own)

@@ -74,8 +74,7 @@ def test_a_metric_reads_the_samples_with_the_labels_they_were_asked_for():
 
 def test_draws_of_an_unconditional_trial_are_as_they_were():
     data = labelled()
-    plain, conditional = Draws([0], torch.device("cpu")), Draws([0], torch.device("cpu"), torch.tensor([0.5, 0.5]))
-    assert plain.labels(4) == ()
+    plain, conditional = Draws([0], torch.device("cpu")), Draws([0], torch.device("cpu"), labelled=True)
     x_plain, labels = next(plain.real_batches(data, 5))
     x_conditional, (y,) = next(conditional.real_batches(data, 5))
     assert labels == () and torch.equal(x_plain, x_conditional)  # the same draw, with its labels
@@ -83,10 +82,54 @@ def test_draws_of_an_unconditional_trial_are_as_they_were():
     assert y.tolist() == data.labels[rows].tolist()
 
 
-def test_fake_labels_follow_the_class_frequencies_and_each_members_own_stream():
-    frequencies = torch.tensor([0.7, 0.1, 0.2], dtype=torch.float64)
-    (y,) = Draws([3], torch.device("cpu"), frequencies).labels(50_000)
-    torch.testing.assert_close(torch.bincount(y, minlength=3).double() / len(y), frequencies, atol=0.01, rtol=0)
-    (together,) = Draws([3, 4], torch.device("cpu"), frequencies).labels(100)
-    (alone,) = Draws([4], torch.device("cpu"), frequencies).labels(100)
+def test_real_batch_labels_follow_the_class_frequencies_and_each_members_own_stream():
+    data = labelled(n=3000, classes=(0.7, 0.1, 0.2))
+    batches = Draws([3], torch.device("cpu"), labelled=True).real_batches(data, 500)
+    y = torch.cat([next(batches)[1][0] for _ in range(40)])
+    shares = torch.bincount(y, minlength=3).double() / len(y)
+    torch.testing.assert_close(shares, conditioning.class_frequencies(data), atol=0.01, rtol=0)
+    _, (together,) = next(Draws([3, 4], torch.device("cpu"), labelled=True).real_batches(data, 100))
+    _, (alone,) = next(Draws([4], torch.device("cpu"), labelled=True).real_batches(data, 100))
     assert torch.equal(together[100:], alone)
+
+
+def one_hot_critic():
+    from ganbench.registry import load_registry
+    from ganbench.types import DataShape
+
+    spec = load_registry(external=False).get("models", "cmlp")
+    return spec.critic(DataShape("vector", (2,), classes=3), spec.hparams).eval()
+
+
+def test_a_critic_given_labels_is_d_of_the_sample_and_its_label():
+    D = one_hot_critic()
+    x, y = torch.randn(6, 2), torch.tensor([0, 1, 2, 2, 1, 0])
+    given = conditioning.CriticGiven(D, (y,))
+    torch.testing.assert_close(given(x), D(x, y), rtol=0, atol=0)
+    torch.testing.assert_close(given.features(x), D.score_and_features(x, y)[1], rtol=0, atol=0)
+    assert not torch.allclose(given.features(x), conditioning.CriticGiven(D, ((y + 1) % 3,)).features(x))  # reads y
+    assert {id(p) for p in given.parameters()} == {id(p) for p in D.parameters()}  # D's own, nothing new
+    G = conditioning.GeneratorGiven(Echo(), (y,))
+    assert torch.equal(G(torch.randn(6, 4)).reshape(-1), y.float())
+
+
+def test_a_gradient_penalty_through_the_given_critic_is_the_one_of_d_at_each_rows_label():
+    """GP on a conditional D, from the built-in gp stabiliser, against the penalty written out with autograd
+    at the same interpolates: each row's gradient of D(., y_i)."""
+    from ganbench.registry import load_registry
+
+    gp = load_registry(external=False).get("stabilisers", "gp").factory()
+    D = one_hot_critic()
+    real, fake, y = torch.randn(8, 2), torch.randn(8, 2), torch.randint(3, (8,))
+    torch.manual_seed(5)
+    penalty = gp.d_penalty(conditioning.CriticGiven(D, (y,)), real, fake)
+    torch.manual_seed(5)
+    eps = torch.rand(8, 1)
+    expected = 0.0
+    for i in range(8):  # one row at a time: D's gradient at the interpolate, with that row's label
+        x_hat = (eps[i] * real[i] + (1 - eps[i]) * fake[i])[None].requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x_hat, y[i : i + 1]).sum(), x_hat)
+        expected += 10.0 * (grad.norm() - 1) ** 2 / 8
+    torch.testing.assert_close(penalty, expected, rtol=1e-5, atol=1e-6)
+    penalty.backward()  # and it trains D: its graph reaches D's parameters
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in D.parameters())

@@ -122,7 +122,7 @@ def test_a_grid_is_counted_before_it_is_planned():
         check_grid_size(1, 1, 1, 10_000_000)
 
 
-def test_a_conditional_model_needs_labelled_data_and_trains_without_stabilisers():
+def test_a_conditional_model_needs_labelled_data_and_trains_with_stabilisers_but_packing():
     from ganbench.plugins import PluginOptions
     from ganbench.registry import registry_for
 
@@ -131,6 +131,7 @@ def test_a_conditional_model_needs_labelled_data_and_trains_without_stabilisers(
     [unlabelled] = plan_trials(builtins, images, ["cdcgan"], ["ns"], [()], [0])
     assert "cdcgan is class-conditional: it needs a labelled data set" in unlabelled.skip_reason
     labelled = DataShape("image", (1, 16, 16), classes=10)
-    plain, with_gp = plan_trials(builtins, labelled, ["cdcgan"], ["ns"], stabiliser_sets(builtins, ["none", "gp"]), [0])
-    assert plain.skip_reason is None
-    assert "stabilisers do not yet pass D the labels" in with_gp.skip_reason
+    sets = stabiliser_sets(builtins, ["none", "gp", "pack"])
+    plain, with_gp, packed = plan_trials(builtins, labelled, ["cdcgan"], ["ns"], sets, [0])
+    assert plain.skip_reason is None and with_gp.skip_reason is None
+    assert packed.skip_reason == "pack judges 2 samples as one, and cdcgan's D judges each sample with its label"

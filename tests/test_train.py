@@ -371,3 +371,42 @@ def test_progress_reaches_a_progress_aware_models_networks_its_ema_and_every_ens
     for member in setup.members:
         assert member.generator.schedule.progress == member.critic.features.schedule.progress == 0.3
         assert member.average.evaluated.schedule.progress == 0.3
+
+
+@pytest.mark.parametrize(("stabilisers", "g_step"), [((), "GD"), (("mrgan",), "GDGD")])
+def test_a_conditional_trials_fakes_ask_for_the_labels_of_the_real_batch_beside_them(stabilisers, g_step):
+    """Every call of G (D's fakes, G's update, MRGAN's G(E(x))) and of D in a D update and the G update
+    after it carries the labels of that D update's real batch: one class per row for the stabilisers."""
+    from ganbench.budget import TrainingClock
+    from ganbench.registry import load_registry
+    from ganbench.train import build_setup, train
+    from ganbench.types import Dataset, StabiliserChoice, TrialPlan
+
+    registry = load_registry(external=False)
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(3, (300,), generator=g)
+    data = Dataset("three", torch.randn(300, 2, generator=g) + labels[:, None], labels, class_names=("a", "b", "c"))
+    spec = registry.get("models", "cmlp")
+    choices = tuple(StabiliserChoice(name) for name in stabilisers)
+    plan = TrialPlan(spec, registry.get("losses", "ns"), choices, 0, spec.hparams.replace(n_critic=2, batch_size=16),
+                     data.shape)  # fmt: skip
+    setup = build_setup(plan, registry, torch.device("cpu"))
+    calls = []  # (network, labels, input)
+    for name, module in (("G", setup.generator), ("D", setup.critic)):
+        module.register_forward_pre_hook(
+            lambda module, args, name=name: calls.append((name, args[1], args[0].detach()))
+        )
+    train(setup, data, Budget("steps", 3), TrainingClock(torch.device("cpu")), checkpoints=0,
+          on_checkpoint=lambda index, usage: None)  # fmt: skip
+    runs = []  # the calls in runs of equal labels
+    for call in calls:
+        if runs and torch.equal(runs[-1][-1][1], call[1]):
+            runs[-1].append(call)
+        else:
+            runs.append([call])
+    # Three steps of two D updates, each: G's fakes, D on real, D on fake; the G update follows the second.
+    assert ["".join(c[0] for c in run) for run in runs] == ["GDD", "GDD" + g_step] * 3
+    for run in runs:  # and the labels are those of the real rows D judged (found in the data by value)
+        real = run[1][2]
+        rows = [int((data.x == row).all(dim=1).nonzero()[0]) for row in real]
+        assert torch.equal(data.labels[rows], run[0][1])

@@ -1,10 +1,19 @@
-"""A stabiliser's checks: its factory builds with the defaults, then it trains with the reference partners."""
+"""A stabiliser's checks: its factory builds with the defaults, then it trains with the reference partners,
+unconditional and class-conditional (where D and G reach the stabiliser with the step's labels bound)."""
 
 from __future__ import annotations
 
-from ganbench.conformance.reference import REFERENCE_LOSS, REFERENCE_MODEL, reference_images, reference_vectors
+import math
+
+from ganbench.conformance.reference import (
+    REFERENCE_CONDITIONAL_MODEL,
+    REFERENCE_LOSS,
+    REFERENCE_MODEL,
+    reference_images,
+    reference_vectors,
+)
 from ganbench.conformance.results import CheckResult, described, error_line
-from ganbench.conformance.watch import Run, training_checks, trial_plan
+from ganbench.conformance.watch import Run, train_once, training_checks, trial_plan
 from ganbench.grid import check_trial
 from ganbench.registry import Registry
 from ganbench.types import Stabiliser, StabiliserChoice, StabiliserSpec
@@ -25,15 +34,19 @@ def check_stabiliser(registry: Registry, spec: StabiliserSpec) -> list[CheckResu
         if reason:
             reasons.append(f"{data.name}: {reason}")
             continue
-        return results + training_checks(
-            registry,
-            plan,
-            data,
-            strict_d=False,
-            strict_g=False,
-            g_subject=f"G's loss as {spec.name} amends it",
-            d_subject=f"D's loss with {spec.name}",
-            also=lambda run: [_penalties_reach_d(spec.name, run), _inputs_pass_gradients(spec.name, run)],
+        return (
+            results
+            + training_checks(
+                registry,
+                plan,
+                data,
+                strict_d=False,
+                strict_g=False,
+                g_subject=f"G's loss as {spec.name} amends it",
+                d_subject=f"D's loss with {spec.name}",
+                also=lambda run: [_penalties_reach_d(spec.name, run), _inputs_pass_gradients(spec.name, run)],
+            )
+            + [_conditional(registry, spec.name)]
         )
     return results + [
         CheckResult("one CPU step", False, "skipped with every reference data set: " + "; ".join(reasons))
@@ -49,6 +62,31 @@ def _builds(spec: StabiliserSpec) -> CheckResult:
     if not isinstance(made, Stabiliser):
         return CheckResult("builds", False, f"factory() gave {type(made).__name__}, not a ganbench.types.Stabiliser")
     return CheckResult("builds", True, f"factory({', '.join(f'{k}={v}' for k, v in spec.params.items())})")
+
+
+def _conditional(registry: Registry, name: str) -> CheckResult:
+    """Two steps with a class-conditional pair, whose D scores (x, y): the stabiliser gets D and G with the
+    step's labels bound (ganbench.conditioning.CriticGiven), so calling ``critic(x)`` must just work. A
+    stabiliser that cannot apply (packing several samples into one) may decline in check(), saying why."""
+    check, model = "conditional trial", REFERENCE_CONDITIONAL_MODEL.name
+    declined = []
+    for data in (reference_vectors(), reference_images()):
+        plan = trial_plan(REFERENCE_CONDITIONAL_MODEL, REFERENCE_LOSS, data, (StabiliserChoice(name),))
+        try:
+            run = train_once(registry, plan, data)
+        except Exception as error:
+            return CheckResult(check, False, f"{model} on {data.name}: {error_line(error)}")
+        if isinstance(run, str):
+            declined.append(f"{data.name}: {run}")
+            continue
+        bad = sorted({n for _, n, v in run.numbers if not math.isfinite(v)})
+        if bad:
+            return CheckResult(check, False, f"{model} on {data.name}: {', '.join(bad)} not finite")
+        reached = _penalties_reach_d(name, run)
+        if not reached.passed:
+            return CheckResult(check, False, f"{model} on {data.name}: {reached.detail}")
+        return CheckResult(check, True, f"{model} on {data.name}, 2 steps, D(x, y) and G(z, y) with the labels bound")
+    return CheckResult(check, True, "declined, with the reason: " + "; ".join(declined))
 
 
 def _penalties_reach_d(name: str, run: Run) -> CheckResult:

@@ -135,8 +135,8 @@ class ModelSpec(Record):
     # see ganbench.types.search. Empty: the model cannot be tuned.
     search_space: Mapping[str, Any] = field(default_factory=dict)
     # Class-conditional (Mirza & Osindero 2014): ``G(z, y)`` and ``D(x, y)``, y the (N,) int64 class
-    # indices; trains on labelled data only, real batches with their labels, fake labels drawn from
-    # the real class frequencies (ganbench.conditioning). The builders read ``shape.classes``.
+    # indices; trains on labelled data only, real batches with their labels and the fakes beside them
+    # asking for the same (ganbench.conditioning). The builders read ``shape.classes``.
     conditional: bool = False
     # A model that trains with its own step (a VAE's ELBO): losses and stabilisers do not apply, so it
     # trains once per stabiliser-free setting and seed, its loss column reading OWN_OBJECTIVE.

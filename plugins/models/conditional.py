@@ -66,13 +66,19 @@ class OneHotCritic(Critic):
         self.classes, self.flatten = classes, flatten
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        code = one_hot(y, self.classes, x)
+        return self.score_and_features(x, y)[0]
+
+    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The features of the sample joined with its code (so they read the label: feature matching
+        compares them class by class; an auxiliary classifier declines them)."""
+        code = one_hot(labels[0], self.classes, x)
         if self.flatten:
             joined = torch.cat([x.flatten(1), code], dim=1)
         else:
             planes = code[:, :, None, None].expand(-1, -1, *x.shape[2:])
             joined = torch.cat([x, planes], dim=1)
-        return self.head(self.features(joined)).reshape(-1)
+        h = self.features(joined)
+        return self.head(h).reshape(-1), h
 
 
 class ProjectionCritic(Critic):

@@ -33,6 +33,8 @@ class Packing(Stabiliser):
     def check(self, trial: TrialPlan) -> str | None:
         if trial.data_shape.kind not in ("image", "vector"):
             return f"pack concatenates images or vectors, not {trial.data_shape.kind}s"
+        if trial.model.conditional:
+            return f"pack judges {self.m} samples as one, and {trial.model.name}'s D judges each sample with its label"
         if trial.hparams.batch_size % self.m:
             raise self._indivisible(trial.hparams.batch_size)
         return None

@@ -45,6 +45,20 @@ def test_stabiliser_trains_with_every_model_and_loss(stabiliser, model, loss):
     assert_trained(result, f"{model} x {loss} x {stabiliser}")
 
 
+@pytest.mark.parametrize("model", ["cmlp", "pdcgan"])
+@pytest.mark.parametrize("stabiliser", STABILISERS)
+def test_stabiliser_trains_a_class_conditional_model(stabiliser, model):
+    """D and G reach the stabilisers with the step's labels bound: every one trains a conditional model
+    (one-hot critic features that read the label, or a projection's that do not), but packing, which
+    would judge several samples, and so several labels, as one."""
+    result = testing.run_tiny_trial(model, "ns", stabilisers=stabiliser, dataset="digits", steps=2, seed=0)
+    if stabiliser == "pack":
+        assert result.status == "skipped" and "judges each sample with its label" in result.reason
+    else:
+        assert_trained(result, f"{model} x ns x {stabiliser}")
+        assert result.status == "done"
+
+
 def test_ls_skips_exactly_the_losses_without_labels():
     for loss in LOSSES:
         result = testing.run_tiny_trial("mlp", loss, stabilisers="ls", dataset="ring8", steps=2, seed=0)

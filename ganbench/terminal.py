@@ -174,6 +174,8 @@ def print_table(folder: Path) -> None:
 
 
 def _cell(column: str, value) -> str:
+    if value is None:  # a column no trial filled (every trial skipped): object dtype keeps None, not NaN
+        return ""
     if isinstance(value, float):
         return "" if value != value else f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     if column == "status":

@@ -91,15 +91,20 @@ class Tuning:
     select: str | None
     variants: list[Variant]
     seed: int = SELECTION_SEED
+    # (model, loss, stabilisers, point) of a model with its own objective when every stabiliser set of the
+    # run has a stabiliser: nothing to tune, but the final table still lists it, skipped with the reason.
+    declined: list[tuple] = field(default_factory=list)
 
     @classmethod
     def plan(cls, request, registry: Registry, models, losses, stabiliser_sets, points: list[Assignment]) -> Tuning:
         if request.tune < 1:
             raise UsageError(f"--tune {request.tune}: give the number of configurations per variant, at least 1")
         fixed = {f for setting in request.settings for f in fields_of(setting.key)}
-        variants = []
+        variants, declined = [], []
         for model in models:
             own_objective = registry.get("models", model.name).objective is not None
+            if own_objective and all(stabiliser_sets):  # stabilisers do not apply to it, and each set has one
+                declined += [(model, losses[0], stabiliser_sets[0], point) for point in points]
             for loss in losses:
                 for choices in stabiliser_sets:
                     if own_objective and (loss is not losses[0] or choices):
@@ -109,7 +114,7 @@ class Tuning:
                         variant = Variant(model, loss, choices, point, space, own_objective=own_objective)
                         variant.configs = configurations(space, request.tune, request.tune_seed)
                         variants.append(variant)
-        return cls(request.tune, request.tune_seed, request.seeds, request.select, variants)
+        return cls(request.tune, request.tune_seed, request.seeds, request.select, variants, declined=declined)
 
     def selection_key(self, key):
         """The session of phase 1: metrics score against the part of the real data kept for selection."""
@@ -149,16 +154,18 @@ class Tuning:
         """The best configuration of every variant with the final seeds; the choice is stored for the report."""
         scores = selection_scores(store, self.select)
         planned, facts = [], []
+        seeds = list(range(SELECTION_SEED + 1, SELECTION_SEED + 1 + self.final_seeds))
         for variant, ids in zip(self.variants, jobs_by_variant):
             best = best_config(ids, scores)
             facts.append(self.facts(variant, ids, best))
             if best is None:
                 continue  # every configuration failed: the variant has no final trials, the report says so
             point = variant.assignment(best, "final", f"tuned: best of {self.n}")
-            seeds = list(range(SELECTION_SEED + 1, SELECTION_SEED + 1 + self.final_seeds))
             planned += plan_trials(
                 registry, shape, [variant.model], [variant.loss], [variant.stabilisers], seeds, [point]
             )
+        for model, loss, choices, point in self.declined:  # skipped, saying why (grid.own_objective_trial)
+            planned += plan_trials(registry, shape, [model], [loss], [choices], seeds, [point])
         store.set("tuning", {"n": self.n, "sobol_seed": self.sobol_seed, "select": self.select, "variants": facts})
         return planned
 

@@ -1,6 +1,7 @@
 """vae, the model that brings its own objective: the negative ELBO against torch.distributions, the
 batch-optimal decoder variance, and how the grid, tuning, training and check-plugin treat such a model."""
 
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -140,6 +141,19 @@ def test_tuning_searches_the_models_space_once_not_per_loss_or_stabiliser(builti
     assert variant.name == "vae/own-objective/none"  # as its trials' rows name it
     assert set(variant.space) == {"lr", "beta1"}  # no hinge.margin: the loss never trains it
     assert len(variant.configs) == 3
+
+
+def test_tuning_with_a_stabiliser_in_every_set_lists_it_skipped_with_the_reason(tmp_path, capsys):
+    """--tune --stabilisers gp: nothing of the VAE to tune, but the final table still has its rows."""
+    out = tmp_path / "run"
+    arguments = ["run", "--models", "vae", "--losses", "ns", "--stabilisers", "gp", "--dataset", "digits"]
+    assert main([*arguments, "--tune", "2", "--seeds", "2", "--budget", "3steps", "--out", str(out)]) == 0
+    with sqlite3.connect(out / "results.sqlite") as db:
+        rows = db.execute("SELECT model, status, seed, reason FROM trials").fetchall()
+    assert [row[:3] for row in rows] == [("vae", "skipped", 1), ("vae", "skipped", 2)]  # the final seeds
+    assert all("stabilisers do not apply to it" in row[3] for row in rows)
+    shown = capsys.readouterr().out
+    assert "None" not in shown.split("ganbench results")[-1]  # no trial measured steps/s: the cell is empty
 
 
 def test_it_trains_through_the_harness_logging_its_terms(ganbench_plugins):

@@ -97,9 +97,10 @@ def test_pacgans_stacked_mnist_rows_are_catalogued_as_its_table_2_prints_them():
     assert kl["DCGAN (PacGAN's implementation) (PacGAN Table 2)"] == 4.50 and kl["PacDCGAN2 (PacGAN Table 2)"] == 0.06
 
 
-def test_a_cifar10_run_is_shown_the_published_numbers_of_sngan_biggan_and_pggan():
+def test_a_cifar10_run_is_shown_the_published_numbers_of_sngan_biggan_pggan_and_stylegan2_ada():
     fid = {m.key for m in references.matches(aggregate("fid[inception-v3-compat]"), facts("cifar10"))}
     assert {"miyato2018-sngan-resnet-cifar10-fid", "brock2019-biggan-cifar10-fid"} <= fid
+    assert "karras2020-stylegan2ada-cifar10-fid" in fid  # StyleGAN2-ADA's record, 2.42
     scores = references.matches(aggregate("inception_score[inception-v3-compat]"), facts("cifar10"))
     published = {m.key: m.published for m in scores}
     assert published["karras2018-pggan-cifar10-is"] == "8.8"

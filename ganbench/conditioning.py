@@ -29,7 +29,8 @@ from ganbench.types import ClassLogits, Critic, Dataset, DataShape
 
 
 def class_frequencies(dataset: Dataset) -> torch.Tensor:
-    """The share of each class among the samples (float64, on the CPU): what fake labels are drawn from."""
+    """The share of each class among the samples (float64, on the CPU): what the labels G is asked for
+    outside training (metrics, pictures, ``ganbench sample``) are drawn from."""
     if dataset.labels is None:
         raise ValueError(f"data set '{dataset.name}' has no labels")
     classes = dataset.shape.classes

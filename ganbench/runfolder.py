@@ -200,7 +200,7 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
             "samples": len(data),
             "modes": len(data.modes) if data.modes is not None else None,
             "classes": data.num_classes or None,
-            # What a conditional G's fake labels were drawn from (ganbench.conditioning): `ganbench sample` asks the same.
+            # What a conditional G's evaluation labels are drawn from (ganbench.conditioning): `ganbench sample` too.
             "class_frequencies": class_frequencies(training).tolist() if training.labels is not None else None,
             "source": data.source,
             "loading": data.loading,

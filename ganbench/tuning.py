@@ -14,7 +14,7 @@ are stored with the run, so the report tells the tuning from the database alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -91,8 +91,8 @@ class Tuning:
     select: str | None
     variants: list[Variant]
     seed: int = SELECTION_SEED
-    # (model, loss, stabilisers, point) of a model with its own objective when every stabiliser set of the
-    # run has a stabiliser: nothing to tune, but the final table still lists it, skipped with the reason.
+    # (model, losses, stabiliser sets, point) of each model with its own objective: it is tuned once, with no
+    # loss and no stabiliser, and the final table lists its other combinations skipped, as an untuned grid does.
     declined: list[tuple] = field(default_factory=list)
 
     @classmethod
@@ -103,8 +103,8 @@ class Tuning:
         variants, declined = [], []
         for model in models:
             own_objective = registry.get("models", model.name).objective is not None
-            if own_objective and all(stabiliser_sets):  # stabilisers do not apply to it, and each set has one
-                declined += [(model, losses[0], stabiliser_sets[0], point) for point in points]
+            if own_objective:
+                declined += [(model, losses, stabiliser_sets, replace(point, phase="final")) for point in points]
             for loss in losses:
                 for choices in stabiliser_sets:
                     if own_objective and (loss is not losses[0] or choices):
@@ -164,8 +164,9 @@ class Tuning:
             planned += plan_trials(
                 registry, shape, [variant.model], [variant.loss], [variant.stabilisers], seeds, [point]
             )
-        for model, loss, choices, point in self.declined:  # skipped, saying why (grid.own_objective_trial)
-            planned += plan_trials(registry, shape, [model], [loss], [choices], seeds, [point])
+        for model, losses, stabiliser_sets, point in self.declined:  # saying why (grid.own_objective_trial)
+            grid = plan_trials(registry, shape, [model], losses, stabiliser_sets, seeds, [point])
+            planned += [trial for trial in grid if trial.skip_reason]  # its trained row is its variant's
         store.set("tuning", {"n": self.n, "sobol_seed": self.sobol_seed, "select": self.select, "variants": facts})
         return planned
 

@@ -116,3 +116,32 @@ def test_a_stabiliser_that_cuts_a_gradient_fails_with_what_it_cut(name, check_li
     assert code == 1, out
     assert any(line.startswith(check_line) for line in out.splitlines()), out
     assert f"stabiliser '{name}' fails the contract" in out
+
+
+def test_a_conditional_critic_whose_features_need_the_label_must_say_how_it_joins_them():
+    """A concatenating critic that overrides forward(x, y) alone cannot give a stabiliser its features
+    (feature matching reads them through the labels-bound critic): check-plugin names the override."""
+    import dataclasses
+
+    import torch
+    from torch import nn
+
+    from ganbench.conformance.models import check_model
+    from ganbench.types import Critic
+
+    class ForwardOnly(Critic):
+        def forward(self, x, y):
+            return self.head(self.features(torch.cat([x, nn.functional.one_hot(y, 3).to(x.dtype)], 1))).reshape(-1)
+
+    registry = registry_for(PluginOptions(external=False))
+    spec = dataclasses.replace(
+        registry.get("models", "cmlp"),
+        name="forward-only",
+        critic=lambda shape, hp: ForwardOnly(nn.Sequential(nn.Linear(2 + 3, 8), nn.ReLU()), nn.Linear(8, 1)),
+    )
+    builds = next(result for result in check_model(registry, spec) if result.check == "builds")
+    assert not builds.passed
+    assert "D.score_and_features(x, y) must give forward's scores and the features (N, F) of x with its label" in (
+        builds.detail
+    )
+    assert "override it where the label enters the critic" in builds.detail

@@ -373,8 +373,10 @@ def test_progress_reaches_a_progress_aware_models_networks_its_ema_and_every_ens
         assert member.average.evaluated.schedule.progress == 0.3
 
 
-@pytest.mark.parametrize(("stabilisers", "g_step"), [((), "GD"), (("mrgan",), "GDGD")])
-def test_a_conditional_trials_fakes_ask_for_the_labels_of_the_real_batch_beside_them(stabilisers, g_step):
+@pytest.mark.parametrize(
+    ("stabilisers", "reuse", "g_step"), [((), False, "GD"), (("mrgan",), False, "GDGD"), ((), True, "D")]
+)
+def test_a_conditional_trials_fakes_ask_for_the_labels_of_the_real_batch_beside_them(stabilisers, reuse, g_step):
     """Every call of G (D's fakes, G's update, MRGAN's G(E(x))) and of D in a D update and the G update
     after it carries the labels of that D update's real batch: one class per row for the stabilisers."""
     from ganbench.budget import TrainingClock
@@ -388,7 +390,7 @@ def test_a_conditional_trials_fakes_ask_for_the_labels_of_the_real_batch_beside_
     data = Dataset("three", torch.randn(300, 2, generator=g) + labels[:, None], labels, class_names=("a", "b", "c"))
     spec = registry.get("models", "cmlp")
     choices = tuple(StabiliserChoice(name) for name in stabilisers)
-    plan = TrialPlan(spec, registry.get("losses", "ns"), choices, 0, spec.hparams.replace(n_critic=2, batch_size=16),
+    plan = TrialPlan(spec, registry.get("losses", "ns"), choices, 0, spec.hparams.replace(n_critic=2, batch_size=16, reuse_fake=reuse),
                      data.shape)  # fmt: skip
     setup = build_setup(plan, registry, torch.device("cpu"))
     calls = []  # (network, labels, input)
@@ -404,7 +406,8 @@ def test_a_conditional_trials_fakes_ask_for_the_labels_of_the_real_batch_beside_
             runs[-1].append(call)
         else:
             runs.append([call])
-    # Three steps of two D updates, each: G's fakes, D on real, D on fake; the G update follows the second.
+    # Three steps of two D updates, each: G's fakes, D on real, D on fake; the G update follows the second
+    # (with reuse_fake, on the second update's fakes: D alone).
     assert ["".join(c[0] for c in run) for run in runs] == ["GDD", "GDD" + g_step] * 3
     for run in runs:  # and the labels are those of the real rows D judged (found in the data by value)
         real = run[1][2]

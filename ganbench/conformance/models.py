@@ -109,22 +109,29 @@ def _builds(spec: ModelSpec, shape: DataShape) -> CheckResult:
 
 
 def _score_and_features(spec: ModelSpec, D: Critic, x: torch.Tensor, labels: tuple) -> str:
-    """A model with label-free features must score through ``score_and_features`` as through forward
-    (acgan's step uses the one, every other loss the other); compared in eval mode, where BatchNorm
-    and spectral norm give the same numbers twice."""
-    if not spec.label_free_features:
+    """A conditional critic must score through ``score_and_features(x, y)`` as through forward, with the
+    features (N, F) D computes for (x, y): acgan's step reads them, and so does a stabiliser's
+    ``critic.features(x)`` (feature matching) through ganbench.conditioning.CriticGiven. Compared in
+    eval mode, where BatchNorm and spectral norm give the same numbers twice."""
+    if not spec.conditional or spec.objective is not None:
         return ""
     mode = D.training
     D.eval()
     try:
         scores, h = D.score_and_features(x, *labels)
         same = torch.allclose(scores, D(x, *labels), rtol=1e-4, atol=1e-5)
+    except Exception as error:
+        same, h = False, None
+        failed = f" (it failed: {error_line(error)})"
+    else:
+        failed = ""
     finally:
         D.train(mode)
-    if not same or h.dim() != 2 or h.shape[0] != x.shape[0]:
+    if not same or h is None or h.dim() != 2 or h.shape[0] != x.shape[0]:
+        joined = "x alone" if spec.label_free_features else "x with its label"
         return (
-            "label_free_features: D.score_and_features(x, y) must give forward's scores and features (N, F) "
-            "of x alone (override it where the label enters at the head)"
+            f"D.score_and_features(x, y) must give forward's scores and the features (N, F) of {joined}{failed}: "
+            "override it where the label enters the critic (stabilisers such as fm read its features)"
         )
     return ""
 

@@ -15,8 +15,8 @@ And ``pdcgan``, cdcgan's generator with a **projection** discriminator instead (
 linear(h) + <embed(y), h> with h = DCGAN's features of x alone, so the label enters at the score
 only and an auxiliary classifier can sit on h (``label_free_features``: the ``acgan`` loss).
 
-Both are ``conditional``: G(z, y) and D(x, y), y the class indices (ganbench.conditioning draws the
-fake labels from the real class frequencies).
+Both are ``conditional``: G(z, y) and D(x, y), y the class indices (in training the fakes ask for the
+labels of the real batch beside them, see ganbench.conditioning).
 """
 
 from __future__ import annotations

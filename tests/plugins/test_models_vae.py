@@ -143,17 +143,33 @@ def test_tuning_searches_the_models_space_once_not_per_loss_or_stabiliser(builti
     assert len(variant.configs) == 3
 
 
+def final_rows(out):
+    with sqlite3.connect(out / "results.sqlite") as db:
+        query = "SELECT loss, stabilisers, seed, status, reason FROM trials WHERE phase = 'final' ORDER BY position"
+        return db.execute(query).fetchall()
+
+
 def test_tuning_with_a_stabiliser_in_every_set_lists_it_skipped_with_the_reason(tmp_path, capsys):
     """--tune --stabilisers gp: nothing of the VAE to tune, but the final table still has its rows."""
     out = tmp_path / "run"
     arguments = ["run", "--models", "vae", "--losses", "ns", "--stabilisers", "gp", "--dataset", "digits"]
     assert main([*arguments, "--tune", "2", "--seeds", "2", "--budget", "3steps", "--out", str(out)]) == 0
-    with sqlite3.connect(out / "results.sqlite") as db:
-        rows = db.execute("SELECT model, status, seed, reason FROM trials").fetchall()
-    assert [row[:3] for row in rows] == [("vae", "skipped", 1), ("vae", "skipped", 2)]  # the final seeds
-    assert all("stabilisers do not apply to it" in row[3] for row in rows)
+    rows = final_rows(out)
+    assert [row[:4] for row in rows] == [("ns", "gp", 1, "skipped"), ("ns", "gp", 2, "skipped")]  # the final seeds
+    assert all("stabilisers do not apply to it" in row[4] for row in rows)
     shown = capsys.readouterr().out
     assert "None" not in shown.split("ganbench results")[-1]  # no trial measured steps/s: the cell is empty
+
+
+def test_a_tuned_run_lists_the_vaes_other_combinations_skipped_as_an_untuned_grid_does(tmp_path):
+    out = tmp_path / "run"
+    arguments = ["run", "--models", "vae", "--losses", "ns,hinge", "--stabilisers", "none,gp", "--dataset", "digits"]
+    assert main([*arguments, "--tune", "2", "--budget", "3steps", "--out", str(out)]) == 0
+    rows = {(loss, stabilisers): (status, reason) for loss, stabilisers, _, status, reason in final_rows(out)}
+    assert rows.keys() == {("own-objective", "none"), ("ns", "gp"), ("hinge", "none"), ("hinge", "gp")}
+    assert rows["own-objective", "none"][0] == "done"  # tuned once, under the first loss
+    assert "stabilisers do not apply to it" in rows["ns", "gp"][1] and "stabilisers" in rows["hinge", "gp"][1]
+    assert "it trains once, not once per loss" in rows["hinge", "none"][1]
 
 
 def test_it_trains_through_the_harness_logging_its_terms(ganbench_plugins):

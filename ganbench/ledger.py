@@ -27,6 +27,8 @@ from ganbench.watchdog import progress
 #: under a time budget the device is synchronised every this many steps, and every step near the end
 SYNC_EVERY = 50
 NEAR_END_SHARE = 0.02
+#: how often a step is counted in FLOPs after the first: at every 1/RECOUNTS of the budget
+RECOUNTS = 16
 
 
 class Diverged(Exception):
@@ -87,13 +89,14 @@ class TrainingLedger:
         self.device_lag = 0.0  # how far the host's clock was seen to run ahead of the device, in seconds
         # The first step is counted in FLOPs (torch.utils.flop_counter: matrix products and convolutions)
         # as it trains: what a step costs, told to on_first_step (the trial chooses its threads by it).
-        # Under a FLOP budget the step after every checkpoint is counted again, since a step's cost may
-        # change as training goes (an augmentation switched on, a model that grows); each step is
-        # charged the latest count, so a trial ends within one step of the budget.
+        # A step's cost may change as training goes (an augmentation switched on, a model that grows),
+        # so a step is counted again at every 1/RECOUNTS of the budget and each step is charged the
+        # latest count: the FLOPs used follow a growing model, and a FLOP budget ends within one step.
         self.on_first_step = on_first_step
         self.counting = on_first_step is not None or budget.unit == "flops"
         self.counter: FlopCounterMode | None = None
         self.step_flops: int | None = None
+        self.recount_at = 1 / RECOUNTS  # the share of the budget at which the next step is counted
         # Stabilisers' own values (ADA's p): read after every step, recorded at each step one changed.
         self.stabiliser_scalars = stabiliser_scalars
         self.last_recorded: dict[str, float] = {}
@@ -170,6 +173,9 @@ class TrainingLedger:
         progress()  # for the watchdog: this trial is alive
         if self.budget.checkpoint_due(usage, self.checkpoints_done, self.checkpoints):
             self._checkpoints_due()
+        if self.counting and self.counter is None and not self.spent and self.progress >= self.recount_at:
+            self._count_next_step()  # after any evaluation: the next step's operations alone are counted
+            self.recount_at = (math.floor(self.progress * RECOUNTS) + 1) / RECOUNTS
 
     def _time_spent(self) -> float:
         """Training seconds under a time budget, with as few device synchronisations as keep it honest.
@@ -245,8 +251,6 @@ class TrainingLedger:
             self.on_checkpoint(self.checkpoints_done, self.usage)
             self.checkpoints_done += 1
         if not self.spent:
-            if self.budget.unit == "flops":
-                self._count_next_step()
             self.clock.start()
 
     def outcomes(self) -> list[TrainingOutcome]:

@@ -344,6 +344,8 @@ def _finished(job: TrialJob, plan: TrialPlan, current: Session, setup, result: T
               device: torch.device) -> None:  # fmt: skip
     """What one trial's training leaves in its result: usage, throughput, notes, G's weights."""
     result.usage, result.scalars = outcome.usage, outcome.scalars
+    if outcome.usage.flops and outcome.usage.steps:  # the mean over training: a growing model's step grows dearer
+        result.gflop_per_step = outcome.usage.flops / outcome.usage.steps / 1e9
     result.steps_per_s, result.images_per_s = outcome.steps_per_s, outcome.images_per_s
     result.data_wait_share = outcome.data_wait_share
     result.load_average = load

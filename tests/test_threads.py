@@ -117,6 +117,41 @@ def test_a_flop_budget_counts_again_after_each_checkpoint_and_charges_the_new_co
     assert ledger.step_flops == dear
 
 
+def test_under_a_step_budget_the_flops_used_follow_a_step_that_grows_dearer():
+    """Counted again at every sixteenth of any budget: FLOPs used and the mean GFLOP/step follow the change."""
+    from ganbench.ledger import RECOUNTS, TrainingLedger
+
+    ledger = TrainingLedger(Budget("steps", 160), TrainingClock(torch.device("cpu")), images_per_step=1,
+                            checkpoints=0, on_checkpoint=lambda index, usage: None,
+                            on_log=lambda usage, values, member: None, on_first_step=lambda flops: None)  # fmt: skip
+    cheap, dear = 2 * 100**3, 2 * 200**3
+    with ledger.real_batches(iter([torch.zeros(1)] * 10**6)) as batches:
+        while not ledger.spent:
+            next(batches)
+            size = 100 if ledger.usage.steps < 80 else 200  # from step 81 on it costs 8x
+            torch.ones(size, size) @ torch.ones(size, size)
+            ledger.step_done({"d_loss": torch.tensor(0.0)})
+    true = 80 * cheap + 80 * dear
+    # the change is seen at the next sixteenth: at most 160 / RECOUNTS steps charged the old cost
+    assert true - (160 // RECOUNTS) * (dear - cheap) <= ledger.usage.flops <= true
+    assert ledger.usage.flops > 150 * cheap  # the first step's count alone would give 160 * cheap
+
+
+def test_a_growing_pggans_flops_used_are_its_steps_as_they_grew():
+    """pggan starts at 8x8 and grows to the data's 16x16: its mean step costs more than its first."""
+    registry = registry_for(PluginOptions(external=False))
+    spec = registry.get("models", "pggan")
+    hp = spec.hparams.replace(z_dim=8, batch_size=8, model_params={"width": 16})
+    data = Dataset("noise", torch.rand(64, 1, 16, 16) * 2 - 1)
+    setup = build_setup(TrialPlan(spec, registry.get("losses", "ns"), (), 0, hp, data.shape), registry,
+                        torch.device("cpu"))  # fmt: skip
+    first = []
+    outcome = train(setup, data, Budget("steps", 48), TrainingClock(torch.device("cpu")), checkpoints=0,
+                    on_checkpoint=lambda index, usage: None, on_first_step=first.append)  # fmt: skip
+    mean = outcome.usage.flops / outcome.usage.steps
+    assert mean > 1.5 * first[0]  # most of its steps ran at 16x16, four times the pixels of 8x8
+
+
 def test_a_step_the_counter_cannot_see_under_a_flop_budget_ends_with_the_reason():
     from ganbench.ledger import TrainingLedger
 

@@ -116,7 +116,7 @@ class TrialResult:
     device_info: str = ""  # the device in words: GPU, CUDA, cuDNN, determinism (ganbench.gpu.describe)
     data_wait_share: float | None = None  # of the throughput window, spent waiting for real batches
     threads: int | None = None  # torch threads it trained with on a CPU
-    gflop_per_step: float | None = None  # one step's counted FLOPs (matrix products and convolutions)
+    gflop_per_step: float | None = None  # the mean of its steps' counted FLOPs (matrix products and convolutions)
     load_average: float | None = None  # the higher of the machine's load at its start and its end
     notes: list[str] = field(default_factory=list)  # facts found while training, for the report
     scalars: list[Scalar] = field(default_factory=list)

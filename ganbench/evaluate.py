@@ -51,10 +51,13 @@ class Evaluator:
     def prepare(cls, specs: list[MetricSpec], context: MetricContext) -> Evaluator:
         return cls([(spec, spec.factory(context)) for spec in specs], context.dataset)
 
-    def facts(self, options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        """Per metric, how it was prepared (its ``info``) and, when it runs by ``default_when``, why."""
+    def facts(self, options: Mapping[str, Any], conditional: bool = True) -> dict[str, dict[str, Any]]:
+        """Per metric, how it was prepared (its ``info``) and, when it runs by ``default_when``, why; a metric
+        of class-conditional trials only (``conditional_only``) is left out of a run without one."""
         facts = {}
         for spec, metric in self.metrics:
+            if spec.conditional_only and not conditional:
+                continue
             facts[spec.name] = dict(metric.info)
             why = None if spec.default else spec.default_when(self.dataset, options)
             if why:

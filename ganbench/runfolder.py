@@ -189,7 +189,8 @@ def _record_run_facts(store: Store, run: PlannedRun, grid: list[str], fingerprin
     data, training = current.dataset, current.training_data
     store.set("grid", grid)
     store.set("components", installed)
-    store.set("metric_info", session(run.session_key).evaluator.facts(run.request.metric_options))
+    conditional = any(run.registry.get("models", job.model).conditional for job in run.jobs)
+    store.set("metric_info", current.evaluator.facts(run.request.metric_options, conditional))
     store.set("budget", str(run.request.budget))
     store.set("checkpoints", run.request.checkpoints)
     store.set(

@@ -119,3 +119,18 @@ def test_a_changed_default_hyper_parameter_is_named_when_the_grid_differs(tmp_pa
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "holds a run with a different grid" in err
     assert "model toy-mlp: lr_g default 0.001 -> 0.002" in err
+
+
+@pytest.mark.parametrize(("model", "listed"), [("dcgan", False), ("cdcgan", True)])
+def test_a_metric_of_conditional_trials_is_listed_as_prepared_only_where_one_trains(tmp_path, model, listed):
+    out = tmp_path / "run"
+    arguments = ["run", "--models", model, "--losses", "ns", "--dataset", "digits", "--budget", "2steps"]
+    assert main([*arguments, "--metrics", "class-coverage,conditional-accuracy", "--out", str(out)]) == 0
+    store = Store.open_existing(out)
+    try:
+        prepared = store.get("metric_info")
+    finally:
+        store.close()
+    assert "class-coverage" in prepared and ("conditional-accuracy" in prepared) == listed
+    report = (out / "report.md").read_text()
+    assert ("**conditional-accuracy**" in report) == listed

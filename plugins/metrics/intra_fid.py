@@ -10,7 +10,9 @@ most 1,000), and the first that many of each class are scored.
 
 It applies where every class has at least MIN_REAL real reference images (the bundled digits
 have 174 to 183 per class, MNIST's test split 892 to 1,135): below that a per-class covariance
-says little. The heading names the per-class counts.
+says little. Where the reference is a part of the data (a tuned run scores against halves of it),
+a class can fall short with the whole data set above the line: then it is prepared but computes
+nothing, and its preparation facts say why. The heading names the per-class counts.
 """
 
 from __future__ import annotations
@@ -58,9 +60,18 @@ class IntraClassFID(Metric):
         self.reference = Reference.of(context)
         self.features = FeatureSource(self.extractor, self.reference)
         index = self.reference.images().index
+        self.counts = real_counts(dataset, index)
+        smallest = int(self.counts.min())
+        if smallest < MIN_REAL:  # applies_to counted the whole data set; the reference may be a part of it
+            self.too_few = (
+                f"its reference ({self.reference.split}) has {smallest} real images in its smallest class, "
+                f"under the {MIN_REAL} a class needs"
+            )
+            self.info = {"not computed": self.too_few}
+            return
+        self.too_few = ""
         labels = dataset.labels[index.to(dataset.labels.device)].cpu()
         real = self.features.real()
-        self.counts = real_counts(dataset, index)
         self.real = [fid_features_to_statistics(real[labels == c]) for c in range(len(self.counts))]
         self.frequencies = real_counts(dataset, part_of(context)).double() / len(part_of(context))
         default = min(int(self.counts.min()), MAX_PER_CLASS)
@@ -68,6 +79,8 @@ class IntraClassFID(Metric):
         self.info = {"extractor": self.extractor.label, "generated_per_class": self.per_class}
 
     def compute(self, sample) -> list[Measurement]:
+        if self.too_few:  # said once, in the run's "How the metrics were prepared"
+            return []
         by_class = self._generated_features(sample)
         distances = [
             float(fid_statistics_to_metric(fid_features_to_statistics(features), real, verbose=False)[KEY_METRIC_FID])

@@ -66,3 +66,15 @@ def test_it_applies_where_every_class_has_enough_real_images():
     assert intra_fid.applies_to(digits()) is None
     few = Dataset("few", torch.zeros(150, 1, 16, 16), torch.tensor([0] * 100 + [1] * 50), class_names=("a", "b"))
     assert "the smallest class has 50" in intra_fid.applies_to(few)
+
+
+def test_a_reference_half_too_small_in_a_class_computes_nothing_and_says_why(tmp_path_factory):
+    """A tuned run scores against halves of the data: the digits' half has under 100 images of a class."""
+    data = digits()
+    options = {"intra_fid_samples": 150, "real_part": "selection"}
+    metric = intra_fid.IntraClassFID(MetricContext(data, torch.device("cpu"), shared_cache(tmp_path_factory), options))
+    assert intra_fid.applies_to(data) is None  # the whole data set has 174 or more of every class
+    assert metric.info["not computed"].startswith("its reference (selection half of all) has ")
+    assert "under the 100 a class needs" in metric.info["not computed"]
+    G = LabelledGenerator(RealDigits(data, obeys=True), class_frequencies(data))
+    assert metric.compute(sampler(G, 3, 0, "intra-fid")) == []

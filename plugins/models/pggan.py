@@ -113,10 +113,34 @@ class Schedule:
         return START * 2**stage * (2 if alpha > 0 else 1)  # a resolution fading in is the one D sees
 
 
-class Generator(nn.Module):
+class Growing(nn.Module):
+    """A network that grows with the budget. Its place in the schedule is kept as Python values that
+    change a handful of times (``stage``, ``fading``: a compiled forward recompiles only then) and the
+    fade's alpha as a buffer filled in place at every step (no recompile per step; in a batched
+    ensemble the members' buffers are views of one stacked buffer, so all of them see it)."""
+
+    def grow(self, side: int, full_at: float) -> None:
+        self.schedule = Schedule(side, full_at)
+        self.register_buffer("alpha", torch.zeros(()), persistent=False)
+        self.set_progress(self.schedule.progress)
+
+    def set_progress(self, progress: float) -> None:
+        self.schedule.progress = progress
+        stage, alpha = self.schedule.position()
+        self.stage, self.fading = stage, alpha > 0
+        self.alpha.fill_(alpha)
+
+    @property
+    def current_side(self) -> int:
+        return START * 2**self.stage * (2 if self.fading else 1)  # a resolution fading in is the one D sees
+
+    def faded(self, below: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
+        return torch.lerp(below, current, self.alpha.to(current.dtype))
+
+
+class Generator(Growing):
     def __init__(self, z_dim: int, channels: int, side: int, width: int, full_at: float):
         super().__init__()
-        self.schedule = Schedule(side, full_at)
         self.side, self.width = side, width
         self.dense = EqualisedLinear(z_dim, width * 16, gain=math.sqrt(2) / 4)
         self.base = EqualisedConv(width, width, 3)
@@ -126,13 +150,10 @@ class Generator(nn.Module):
             for _ in range(int(math.log2(side // 4)))
         )
         self.to_rgb = nn.ModuleList(EqualisedConv(width, channels, 1, gain=1.0) for _ in self.blocks)
-
-    def set_progress(self, progress: float) -> None:
-        self.schedule.progress = progress
+        self.grow(side, full_at)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        stage, alpha = self.schedule.position()
-        last = stage + int(math.log2(START // 4)) - 1 + (1 if alpha > 0 else 0)  # the deepest block run
+        last = self.stage + int(math.log2(START // 4)) - 1 + (1 if self.fading else 0)  # the deepest block run
         h = F.leaky_relu(self.dense(pixel_norm(z)).view(-1, self.width, 4, 4), 0.2)
         h = pixel_norm(F.leaky_relu(self.base(pixel_norm(h)), 0.2))
         previous = h
@@ -142,19 +163,18 @@ class Generator(nn.Module):
             for conv in self.blocks[index]:
                 h = pixel_norm(F.leaky_relu(conv(h), 0.2))
         image = self.to_rgb[last](h)
-        if alpha > 0:  # the new resolution fading in over the one below, scaled up
+        if self.fading:  # the new resolution fading in over the one below, scaled up
             below = F.interpolate(self.to_rgb[last - 1](previous), scale_factor=2, mode="nearest")
-            image = torch.lerp(below, image, alpha)
+            image = self.faded(below, image)
         image = torch.tanh(image)  # ganbench's images lie in [-1, 1]; the paper's output is linear
         return F.interpolate(image, size=self.side, mode="nearest") if image.shape[-1] < self.side else image
 
 
-class Features(nn.Module):
+class Features(Growing):
     """D's trunk at the current resolution: the input averaged down to it, fromRGB, the blocks down to 4x4."""
 
     def __init__(self, channels: int, side: int, width: int, full_at: float):
         super().__init__()
-        self.schedule = Schedule(side, full_at)
         levels = int(math.log2(side // 4))  # blocks from side down to 4x4 (index 0: the full resolution)
         self.from_rgb = nn.ModuleList(EqualisedConv(channels, width, 1) for _ in range(levels))
         self.blocks = nn.ModuleList(
@@ -162,9 +182,7 @@ class Features(nn.Module):
         )
         self.final = nn.ModuleList([EqualisedConv(width + 1, width, 3), EqualisedConv(width, width, 4, padding=0)])
         self.levels = levels
-
-    def set_progress(self, progress: float) -> None:
-        self.schedule.progress = progress
+        self.grow(side, full_at)
 
     def _block(self, index: int, h: torch.Tensor) -> torch.Tensor:
         for conv in self.blocks[index]:
@@ -172,14 +190,13 @@ class Features(nn.Module):
         return F.avg_pool2d(h, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        stage, alpha = self.schedule.position()
-        side = self.schedule.side()
+        side = self.current_side
         first = self.levels - int(math.log2(side // 4))  # the block that reads the current resolution
         x = F.adaptive_avg_pool2d(x, side) if x.shape[-1] > side else x
         h = self._block(first, F.leaky_relu(self.from_rgb[first](x), 0.2))
-        if alpha > 0:  # the resolution below, as it was before this one faded in
+        if self.fading:  # the resolution below, as it was before this one faded in
             below = F.leaky_relu(self.from_rgb[first + 1](F.avg_pool2d(x, 2)), 0.2)
-            h = torch.lerp(below, h, alpha)
+            h = self.faded(below, h)
         for index in range(first + 1, self.levels):
             h = self._block(index, h)
         h = F.leaky_relu(self.final[0](minibatch_stddev(h)), 0.2)
@@ -196,13 +213,13 @@ class GrowingCritic(Critic):
         blended from the side below (scaled back up) to the current one by the fade's alpha, as G's
         output is (the code's process_reals); at full size, by nearest neighbours, so D and every
         stabiliser see real and fake batches of one shape."""
-        _, alpha = self.features.schedule.position()
-        if alpha == 0:
+        growing = self.features
+        if not growing.fading:
             return x  # D averages it down to the current side itself
-        side = self.features.schedule.side()
+        side = growing.current_side
         current = F.adaptive_avg_pool2d(x, side) if x.shape[-1] > side else x
         below = F.interpolate(F.avg_pool2d(current, 2), scale_factor=2, mode="nearest")
-        faded = torch.lerp(below, current, alpha)
+        faded = growing.faded(below, current)
         return F.interpolate(faded, size=x.shape[-1], mode="nearest") if side < x.shape[-1] else faded
 
 

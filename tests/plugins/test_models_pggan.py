@@ -142,3 +142,23 @@ def test_full_resolution_is_reached_at_full_at_of_a_step_and_a_time_budget(budge
     step = max(b - a for a, b in zip(progress, progress[1:]))  # one step's share of the budget, at most
     assert max(growing) < 0.6 <= min(grown) <= 0.6 + step
     assert setup.critic.features.schedule.progress == told[-1][0]  # D was told the same
+
+
+def test_compiled_it_recompiles_once_per_phase_of_growth_not_per_step_and_matches_eager():
+    """The fade's alpha is a buffer, the stage a Python value: a compiled G and D follow every step's
+    progress with one graph per phase (8x8, fading to 16, 16x16), and give what eager ones give."""
+    from torch._dynamo.utils import counters
+
+    G, D = built()
+    torch._dynamo.reset()
+    compiled_g, compiled_d = torch.compile(G, backend="aot_eager"), torch.compile(D, backend="aot_eager")
+    z = torch.randn(4, HP.z_dim)
+    try:
+        for step in range(40):
+            G.set_progress(step / 40), D.set_progress(step / 40)
+            x = compiled_g(z)
+            torch.testing.assert_close(x, G(z))
+            torch.testing.assert_close(compiled_d(x), D(x))
+        assert counters["stats"]["unique_graphs"] == 2 * 3  # G's three phases and D's
+    finally:
+        torch._dynamo.reset()

@@ -138,6 +138,15 @@ class CriticGiven(Critic):
     def constrain(self) -> None:
         self.critic.constrain()
 
+    def __getattr__(self, name: str):
+        """Anything else of D's own (a projection's ``embed``, a model's helper) reads through to D."""
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            if name == "critic":  # not yet set (while nn.Module builds itself)
+                raise
+            return getattr(self.critic, name)
+
 
 class GeneratorGiven(nn.Module):
     """A conditional G with one step's labels bound: ``generator(z)`` is ``G(z, y)``."""

@@ -109,6 +109,7 @@ def test_a_critic_given_labels_is_d_of_the_sample_and_its_label():
     torch.testing.assert_close(given.features(x), D.score_and_features(x, y)[1], rtol=0, atol=0)
     assert not torch.allclose(given.features(x), conditioning.CriticGiven(D, ((y + 1) % 3,)).features(x))  # reads y
     assert {id(p) for p in given.parameters()} == {id(p) for p in D.parameters()}  # D's own, nothing new
+    assert given.classes == D.classes == 3  # D's own attributes read through
     G = conditioning.GeneratorGiven(Echo(), (y,))
     assert torch.equal(G(torch.randn(6, 4)).reshape(-1), y.float())
 

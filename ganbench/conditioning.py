@@ -106,12 +106,13 @@ def auxiliary_classifier(critic: Critic, shape: DataShape) -> nn.Module:
     return nn.Linear(width, shape.classes)
 
 
-def class_logits(real_logits, real_labels: tuple, fake_logits, fake_labels: tuple) -> dict[str, ClassLogits]:
-    """The ``classes=`` keyword of a loss that reads class logits (LossSpec.uses_classes), else nothing."""
+def class_logits(real_logits, fake_logits, labels: tuple) -> dict[str, ClassLogits]:
+    """The ``classes=`` keyword of a loss that reads class logits (LossSpec.uses_classes), else nothing:
+    the real and the fake batch are of the step's labels; G's update passes no real logits."""
     if fake_logits is None:
         return {}
-    real = real_labels[0] if real_labels else None
-    return {"classes": ClassLogits(real_logits, real, fake_logits, fake_labels[0])}
+    (y,) = labels
+    return {"classes": ClassLogits(real_logits, None if real_logits is None else y, fake_logits, y)}
 
 
 class _FeaturesGiven(nn.Module):

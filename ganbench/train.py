@@ -341,7 +341,7 @@ def train_members(
                         judged(real, labels),
                         judged(fake, labels),
                     )
-                    classes = class_logits(real_logits, labels, fake_logits, labels)
+                    classes = class_logits(real_logits, fake_logits, labels)
                     loss_d = loss.d_loss(real_scores, fake_scores_d, **label, **params, **classes)
                     _, critic_given = given(labels)
                     for stabiliser in stabilisers:
@@ -363,7 +363,7 @@ def train_members(
                 fake_scores, fake_logits = judged(fake, labels)
                 with torch.no_grad():
                     real_for_g = D(real, *labels) if loss.g_uses_real else None
-                loss_g = loss.g_loss(fake_scores, real_for_g, **params, **class_logits(None, (), fake_logits, labels))
+                loss_g = loss.g_loss(fake_scores, real_for_g, **params, **class_logits(None, fake_logits, labels))
                 g_loss_on = functools.partial(
                     adversarial_g_loss, real_scores=real_for_g, progress=progress, labels=labels
                 )

@@ -3,8 +3,6 @@ unconditional and class-conditional (where D and G reach the stabiliser with the
 
 from __future__ import annotations
 
-import math
-
 from ganbench.conformance.reference import (
     REFERENCE_CONDITIONAL_MODEL,
     REFERENCE_LOSS,
@@ -13,7 +11,7 @@ from ganbench.conformance.reference import (
     reference_vectors,
 )
 from ganbench.conformance.results import CheckResult, described, error_line
-from ganbench.conformance.watch import Run, train_once, training_checks, trial_plan
+from ganbench.conformance.watch import Run, _finite, train_once, training_checks, trial_plan
 from ganbench.grid import check_trial
 from ganbench.registry import Registry
 from ganbench.types import Stabiliser, StabiliserChoice, StabiliserSpec
@@ -79,12 +77,9 @@ def _conditional(registry: Registry, name: str) -> CheckResult:
         if isinstance(run, str):
             declined.append(f"{data.name}: {run}")
             continue
-        bad = sorted({n for _, n, v in run.numbers if not math.isfinite(v)})
-        if bad:
-            return CheckResult(check, False, f"{model} on {data.name}: {', '.join(bad)} not finite")
-        reached = _penalties_reach_d(name, run)
-        if not reached.passed:
-            return CheckResult(check, False, f"{model} on {data.name}: {reached.detail}")
+        for result in (_finite(run), _penalties_reach_d(name, run)):
+            if not result.passed:
+                return CheckResult(check, False, f"{model} on {data.name}: {result.detail}")
         return CheckResult(check, True, f"{model} on {data.name}, 2 steps, D(x, y) and G(z, y) with the labels bound")
     return CheckResult(check, True, "declined, with the reason: " + "; ".join(declined))
 

@@ -34,6 +34,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from ganbench.types import Critic, DataShape, HParams, ModelSpec
 
 from . import spaces
+from .conditional import ProjectionCritic
 from .resnet import SumPool  # ReLU, then the sum over positions: SNGAN's and BigGAN's
 
 HPARAMS = HParams(z_dim=128, batch_size=64, optimizer="adam", lr_g=5e-5, lr_d=2e-4, betas=(0.0, 0.999), n_critic=2)
@@ -156,23 +157,6 @@ class DBlock(nn.Module):
         return h + (self.shortcut(self.pool(x)) if self.first else self.pool(self.shortcut(x)))
 
 
-class ProjectionCritic(Critic):
-    """D(x, y) = linear(h) + <embed(y), h>, h = features(x): Miyato & Koyama's projection discriminator."""
-
-    def __init__(self, features: nn.Module, width: int, classes: int):
-        super().__init__(features, sn(nn.Linear(width, 1)))
-        self.embed = sn(nn.Embedding(classes, width))
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        return self.score_and_features(x, y)[0]
-
-    def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The label enters at the head only: h = features(x) reads the image alone (label_free_features)."""
-        (y,) = labels
-        h = self.features(x)
-        return self.head(h).reshape(-1) + (self.embed(y).to(h.dtype) * h).sum(dim=1), h
-
-
 def generator(shape: DataShape, hp: HParams) -> nn.Module:
     return Generator(shape, hp.z_dim, hp.model_params.get("ch", CH))
 
@@ -183,7 +167,9 @@ def critic(shape: DataShape, hp: HParams) -> Critic:
     layers: list[nn.Module] = [DBlock(shape.channels, width, pool=True, first=True), SelfAttention(width)]
     layers += [DBlock(width, width, pool=True) for _ in range(downs - 1)]
     layers += [DBlock(width, width, pool=False) for _ in range(SIDE_BLOCKS)]
-    return ProjectionCritic(nn.Sequential(*layers, SumPool()), width, shape.classes)
+    # Miyato & Koyama's projection discriminator, its linear head and class embedding spectrally normalised
+    features = nn.Sequential(*layers, SumPool())
+    return ProjectionCritic(features, sn(nn.Linear(width, 1)), sn(nn.Embedding(shape.classes, width)))
 
 
 class BigGANSpec(ModelSpec):

@@ -82,17 +82,19 @@ class OneHotCritic(Critic):
 
 
 class ProjectionCritic(Critic):
-    """D(x, y) = head(h) + <embed(y), h>, h = features(x): Miyato & Koyama's projection."""
+    """D(x, y) = head(h) + <embed(y), h>, h = features(x): Miyato & Koyama's projection. ``head`` maps
+    the F features to one score and ``embed`` the classes to F (pdcgan's plain, biggan's spectrally
+    normalised)."""
 
-    def __init__(self, features: nn.Module, n_features: int, classes: int):
-        super().__init__(features, nn.Linear(n_features, 1))
-        self.embed = nn.Embedding(classes, n_features)
-        nn.init.xavier_uniform_(self.embed.weight)  # as the authors' code initialises it
+    def __init__(self, features: nn.Module, head: nn.Module, embed: nn.Module):
+        super().__init__(features, head)
+        self.embed = embed
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return self.score_and_features(x, y)[0]
 
     def score_and_features(self, x: torch.Tensor, *labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The label enters at the score only: h = features(x) reads the sample alone (label_free_features)."""
         h = self.features(x)
         return self.head(h).reshape(-1) + (self.embed(labels[0]).to(h.dtype) * h).sum(dim=1), h
 
@@ -116,7 +118,9 @@ def cdcgan_critic(shape: DataShape, hp: HParams) -> Critic:
 
 def pdcgan_critic(shape: DataShape, hp: HParams) -> Critic:
     features, n_features = dcgan.critic_layers(shape, batch_norm=True, width=hp.model_params.get("width") or None)
-    model = ProjectionCritic(features, n_features, shape.classes)
+    head, embed = nn.Linear(n_features, 1), nn.Embedding(shape.classes, n_features)
+    nn.init.xavier_uniform_(embed.weight)  # as the authors' code initialises it
+    model = ProjectionCritic(features, head, embed)
     features.apply(dcgan.init_weights)
     model.head.apply(dcgan.init_weights)
     return model

@@ -100,10 +100,33 @@ def test_pacgans_stacked_mnist_rows_are_catalogued_as_its_table_2_prints_them():
 def test_a_cifar10_run_is_shown_the_published_numbers_of_sngan_biggan_pggan_and_stylegan2_ada():
     fid = {m.key for m in references.matches(aggregate("fid[inception-v3-compat]"), facts("cifar10"))}
     assert {"miyato2018-sngan-resnet-cifar10-fid", "brock2019-biggan-cifar10-fid"} <= fid
-    assert "karras2020-stylegan2ada-cifar10-fid" in fid  # StyleGAN2-ADA's record, 2.42
+    assert {"karras2020-stylegan2ada-cifar10-fid", "karras2020-stylegan2ada-uncond-cifar10-fid"} <= fid
     scores = references.matches(aggregate("inception_score[inception-v3-compat]"), facts("cifar10"))
     published = {m.key: m.published for m in scores}
     assert published["karras2018-pggan-cifar10-is"] == "8.8"
     assert published["brock2019-biggan-cifar10-is"] == "9.22"
+    assert published["karras2020-stylegan2ada-cifar10-is"] == "10.14"
+    assert published["karras2020-stylegan2ada-uncond-cifar10-is"] == "9.83"
     assert published["miyato2018-sngan-resnet-cifar10-is"].startswith("8.22 ± 0.05 (standard deviation over models")
     assert not references.matches(aggregate("fid[inception-v3-compat]"), facts("digits"))  # only where they apply
+
+
+def test_the_cifar10_rows_quoted_from_song_et_al_table_3_are_catalogued_as_it_prints_them():
+    """Song et al. 2021 (score SDE), Table 3: BigGAN and StyleGAN2-ADA under 'Conditional', and
+    StyleGAN2-ADA under 'Unconditional'; each entry says it is quoted and names the table."""
+    entries = catalogue.load("references")
+    printed = {
+        "brock2019-biggan-cifar10-fid": 14.73,
+        "brock2019-biggan-cifar10-is": 9.22,
+        "karras2020-stylegan2ada-cifar10-fid": 2.42,
+        "karras2020-stylegan2ada-cifar10-is": 10.14,
+        "karras2020-stylegan2ada-uncond-cifar10-fid": 2.92,
+        "karras2020-stylegan2ada-uncond-cifar10-is": 9.83,
+    }
+    for key, value in printed.items():
+        entry = entries[key]
+        assert entry["value"] == value, key
+        assert "arXiv:2011.13456), Table 3" in entry["source"], key
+        conditional = "uncond" not in key
+        assert ("class-conditional" in entry["method"]) == conditional, key
+        assert ("unconditional" in entry["method"]) == (not conditional), key

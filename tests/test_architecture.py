@@ -17,6 +17,7 @@ ENGINE = {
 RESULTS = {
     "ganbench.store", "ganbench.tables", "ganbench.exports", "ganbench.figures", "ganbench.references",
     "ganbench.sampling", "ganbench.html_report", "ganbench.report", "ganbench.tuning_report",
+    "ganbench.report_facts", "ganbench.markdown_report", "ganbench.html_content",
 }  # fmt: skip
 AUTHORING = {"ganbench.scaffold", "ganbench.conformance", "ganbench.testing"}
 COMMAND_LINE = {"ganbench.cli", "ganbench.commands", "ganbench.terminal", "ganbench.api"}

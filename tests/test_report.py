@@ -127,26 +127,6 @@ def test_the_report_lists_every_configurations_hyper_parameters_and_the_data_spl
     assert 'id="hyper-parameters"' in page and "<dt>data split</dt>" in page
 
 
-@pytest.mark.parametrize(
-    "split, samples, said",
-    [
-        ("test", 10_000, "trained and scored on the same 10,000 test images"),
-        ("all", 1_797, "all 1,797 images, for training and as the metrics' reference: the same images"),
-    ],
-)
-def test_the_data_split_is_stated_plainly(tmp_path, split, samples, said):
-    from ganbench import report
-    from ganbench.store import Store
-
-    store = Store(tmp_path)
-    try:
-        store.set("dataset", {"name": "mnist", "shape": "image 1x28x28", "samples": samples, "split": split})
-        store.set("metric_info", {"fid": {}})
-        assert report.data_split(store).startswith(said)
-    finally:
-        store.close()
-
-
 def chromium(*arguments, profile):
     command = [
         CHROMIUM,

@@ -11,7 +11,7 @@ from ganbench.conformance.reference import (
     reference_vectors,
 )
 from ganbench.conformance.results import CheckResult, described, error_line
-from ganbench.conformance.watch import Run, _finite, train_once, training_checks, trial_plan
+from ganbench.conformance.watch import Run, finite, train_once, training_checks, trial_plan
 from ganbench.grid import check_trial
 from ganbench.registry import Registry
 from ganbench.types import Stabiliser, StabiliserChoice, StabiliserSpec
@@ -77,7 +77,7 @@ def _conditional(registry: Registry, name: str) -> CheckResult:
         if isinstance(run, str):
             declined.append(f"{data.name}: {run}")
             continue
-        for result in (_finite(run), _penalties_reach_d(name, run)):
+        for result in (finite(run), _penalties_reach_d(name, run)):
             if not result.passed:
                 return CheckResult(check, False, f"{model} on {data.name}: {result.detail}")
         return CheckResult(check, True, f"{model} on {data.name}, 2 steps, D(x, y) and G(z, y) with the labels bound")

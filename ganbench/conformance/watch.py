@@ -177,7 +177,7 @@ def training_checks(
     ran = f"{plan.model.name} x {plan.loss.name} x {plan.stabiliser_label} on {data.name}, 2 steps"
     return [
         CheckResult("one CPU step", True, ran),
-        _finite(first),
+        finite(first),
         _d_update(first, strict_d, d_subject),
         _g_update(first, strict_g, g_subject),
         *(also(first) if also is not None else []),
@@ -202,7 +202,7 @@ def objective_checks(registry: Registry, plan: TrialPlan, data: Dataset) -> list
         reach = CheckResult("gradients: the objective", True, f"{len(reached)} tensors of G and D")
     return [
         CheckResult("one CPU step", True, f"{plan.model.name} with its own objective on {data.name}, 2 steps"),
-        _finite(first),
+        finite(first),
         reach,
         _repeatable(first, lambda: train_once(registry, plan, data)),
     ]
@@ -219,7 +219,7 @@ def _first_run_failed(error: BaseException, g_subject: str) -> list[CheckResult]
     return [CheckResult("one CPU step", False, text)]
 
 
-def _finite(run: Run) -> CheckResult:
+def finite(run: Run) -> CheckResult:
     values = {name: value for _, name, value in run.numbers}
     shown = ", ".join(f"{n} {v:.4g}" for n, v in values.items())
     bad = [n for n, v in values.items() if not math.isfinite(v)]

@@ -108,10 +108,6 @@ class Schedule:
         within = t - stage
         return stage, max(0.0, 2 * within - 1) if stage < self.stages - 1 else 0.0
 
-    def side(self) -> int:
-        stage, alpha = self.position()
-        return START * 2**stage * (2 if alpha > 0 else 1)  # a resolution fading in is the one D sees
-
 
 class Growing(nn.Module):
     """A network that grows with the budget. Its place in the schedule is kept as Python values that

@@ -70,7 +70,7 @@ def test_real_images_fade_in_with_the_new_resolution_as_gs_do():
     assert D.features.schedule.position()[1] == 0 and D.real_view(x) is x
     D.set_progress(0.2)  # 16x16 fading in over 8x8
     _, alpha = D.features.schedule.position()
-    assert 0 < alpha < 1 and D.features.schedule.side() == 16
+    assert 0 < alpha < 1 and D.features.current_side == 16
     # The paper's blend, written out: 16x16 reals, and the same through 8x8, mixed by alpha.
     at_16 = x.reshape(4, 1, 16, 2, 16, 2).mean(dim=(3, 5))
     at_8 = x.reshape(4, 1, 8, 4, 8, 4).mean(dim=(3, 5)).repeat_interleave(2, 2).repeat_interleave(2, 3)
